@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../errors';
+import { HookedModule } from '../hooks';
+import { computeGramian } from '../linalg/gramian';
+import { checkIsMatrix, type Weighting } from './weighting_bases';
+
+/**
+ * Aggregates an `m × n` matrix (a Jacobian: one row per objective) into a vector of `n` values: the
+ * update direction of Jacobian descent. Mirrors TorchJD's `Aggregator`.
+ *
+ * `apply(matrix)` checks that the matrix is a finite rank-2 tensor with at least one row, runs the
+ * forward pre-hooks, `forward`, then the forward hooks.
+ *
+ * @example
+ * ```ts
+ * const aggregator = new UPGrad();
+ * const direction = aggregator.apply(tf.tensor2d([[-4, 1, 1], [6, 1, 1]])); // ≈ [0.2929, 1.9004, 1.9004]
+ * ```
+ */
+export abstract class Aggregator extends HookedModule<[tf.Tensor2D], tf.Tensor1D> {
+  protected override validate(matrix: tf.Tensor2D): void {
+    checkIsMatrix(matrix, 'matrix');
+    checkIsFinite(matrix, 'matrix');
+  }
+}
+
+/**
+ * An `Aggregator` whose output is a linear combination `wᵀ J` of the rows of the matrix, with
+ * weights `w` given by `weighting.apply(J)`.
+ */
+export class WeightedAggregator extends Aggregator {
+  constructor(readonly weighting: Weighting) {
+    super();
+  }
+
+  forward(matrix: tf.Tensor2D): tf.Tensor1D {
+    const weights = this.weighting.apply(matrix);
+    try {
+      return combine(matrix, weights);
+    } finally {
+      weights.dispose();
+    }
+  }
+}
+
+/**
+ * A `WeightedAggregator` whose weights depend on the matrix only through its Gramian `J Jᵀ`.
+ * `gramianWeighting` takes the Gramian; `weighting` takes the matrix (it computes the Gramian,
+ * then calls `gramianWeighting`).
+ */
+export class GramianWeightedAggregator extends WeightedAggregator {
+  constructor(readonly gramianWeighting: Weighting) {
+    super(gramianWeighting.compose(computeGramian, gramianWeighting.toString()));
+  }
+}
+
+/** `wᵀ J`: the weighted sum of the rows of `matrix`. */
+export function combine(matrix: tf.Tensor2D, weights: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => tf.matMul(weights.reshape([1, -1]), matrix).reshape([-1]) as tf.Tensor1D);
+}
+
+/** Throws an `InvalidArgumentError` naming `argument` if `tensor` has a NaN or infinite entry. */
+export function checkIsFinite(tensor: tf.Tensor, argument: string): void {
+  const allFinite = tf.tidy(() => tf.all(tf.isFinite(tensor)).dataSync()[0]);
+  if (!allFinite) {
+    throw new InvalidArgumentError(argument, 'expected finite values, found NaN or Infinity.');
+  }
+}
