@@ -1,9 +1,12 @@
-/** Specs run on the exact `cpu` backend (see spec/setup.ts), transpiled by swc; `npm run lint` type-checks. */
+/**
+ * Specs run on the exact `cpu` backend (see spec/setup.ts). ts-jest only transpiles
+ * (`isolatedModules` in tsconfig.json); `npm run lint` does the type-check.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   setupFilesAfterEnv: ['<rootDir>/spec/setup.ts'],
   testTimeout: 60000,
 };
