@@ -1,0 +1,99 @@
+/**
+ * Reverse-mode differentiation over recorded graphs: from any recorded tensors to any variables or
+ * intermediate tensors, walking only the nodes on a path between them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { graphsReaching, nodesInRunOrder, type Graph } from './graph';
+import type { TapeNode } from './tfjs_internals';
+
+/** A node on a path from the inputs to the outputs, with its inputs pruned to those on the path. */
+interface PathNode {
+  node: TapeNode;
+  inputNames: string[];
+}
+
+/** The nodes between `inputIds` and `outputIds`, in run order, and the graphs they belong to. */
+export function nodesOnPaths(
+  outputs: tf.Tensor[],
+  inputIds: Set<number>,
+): { path: PathNode[]; graphs: Graph[] } {
+  const graphs = graphsReaching(outputs);
+  for (const graph of graphs) graph.assertAlive();
+  const nodes = nodesInRunOrder(graphs);
+
+  const dependsOnInputs = new Set(inputIds);
+  const reachesFromInputs: boolean[] = nodes.map((node) => {
+    let reached = false;
+    for (const name in node.inputs) if (dependsOnInputs.has(node.inputs[name].id)) reached = true;
+    if (reached) for (const output of node.outputs) dependsOnInputs.add(output.id);
+    return reached;
+  });
+
+  const leadsToOutputs = new Set(outputs.map((t) => t.id));
+  const path: PathNode[] = [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i];
+    if (!reachesFromInputs[i] || !node.outputs.some((o) => leadsToOutputs.has(o.id))) continue;
+    const inputNames = Object.keys(node.inputs).filter((name) =>
+      dependsOnInputs.has(node.inputs[name].id),
+    );
+    for (const name of inputNames) leadsToOutputs.add(node.inputs[name].id);
+    path.push({ node, inputNames });
+  }
+  path.reverse();
+  return { path, graphs };
+}
+
+/**
+ * The gradients of `Σᵢ ⟨seedsᵢ, outputsᵢ⟩` with respect to each input, or null for an input the
+ * outputs do not depend on. Frees the graphs it went through unless `retainGraph`.
+ */
+export function differentiate(
+  outputs: tf.Tensor[],
+  seeds: tf.Tensor[],
+  inputs: tf.Tensor[],
+  retainGraph: boolean,
+): (tf.Tensor | null)[] {
+  const inputIds = new Set(inputs.map((t) => t.id));
+  const { path, graphs } = nodesOnPaths(outputs, inputIds);
+
+  let reached: boolean[] = [];
+  const found = tf.tidy(() => {
+    const accumulated = new Map<number, tf.Tensor>();
+    const accumulate = (id: number, gradient: tf.Tensor) => {
+      const previous = accumulated.get(id);
+      accumulated.set(id, previous === undefined ? gradient : tf.add(previous, gradient));
+      previous?.dispose();
+    };
+    outputs.forEach((output, i) => accumulate(output.id, seeds[i].clone()));
+
+    for (let i = path.length - 1; i >= 0; i--) {
+      const { node, inputNames } = path[i];
+      if (node.gradient === undefined) {
+        throw new Error(
+          `Cannot differentiate through kernel ${node.kernelName}: it has no gradient.`,
+        );
+      }
+      const dys = node.outputs.map((o) => accumulated.get(o.id) ?? null);
+      const inputGradients = node.gradient(dys);
+      for (const name of inputNames) {
+        const dx = tf.tidy(() => inputGradients[name]());
+        accumulate(node.inputs[name].id, dx);
+      }
+      // Every consumer of this node's outputs ran later and was processed already: the output
+      // gradients are complete and no longer needed (unless they are what was asked for).
+      for (const output of node.outputs) {
+        if (!inputIds.has(output.id)) {
+          accumulated.get(output.id)?.dispose();
+          accumulated.delete(output.id);
+        }
+      }
+    }
+    reached = inputs.map((input) => accumulated.has(input.id));
+    return inputs.filter((_, i) => reached[i]).map((input) => accumulated.get(input.id)!);
+  });
+
+  if (!retainGraph) for (const graph of graphs) graph.free();
+  let next = 0;
+  return reached.map((wasReached) => (wasReached ? found[next++] : null));
+}

@@ -1,0 +1,192 @@
+/**
+ * PyTorch's `tensor.backward()` and `torch.autograd.grad` over graphs recorded by `record`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError, NotRecordedError } from '../errors';
+import { differentiate } from './backprop';
+import { graphOf, graphsReaching, nodesInRunOrder } from './graph';
+import { accumulateGrad } from './store';
+
+/** Options of {@link backward}. */
+export interface BackwardOptions {
+  /** The gradient of some scalar with respect to `tensor` (same shape); defaults to 1 for a scalar. */
+  gradient?: tf.Tensor | tf.Tensor[];
+  /** Variables whose `.grad` receives the result; defaults to every trainable variable reached. */
+  inputs?: tf.Variable[];
+  /** Keep the graph so it can be differentiated again; default false. */
+  retainGraph?: boolean;
+}
+
+/** Options of {@link grad}. */
+export interface GradOptions {
+  /** The gradient of some scalar with respect to each output; defaults to 1 for scalars. */
+  gradOutputs?: tf.Tensor | tf.Tensor[];
+  /** Keep the graph so it can be differentiated again; default false. */
+  retainGraph?: boolean;
+}
+
+function asList(value: tf.Tensor | tf.Tensor[], argument: string): tf.Tensor[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new InvalidArgumentError(argument, 'expected at least one tensor.');
+  list.forEach((t, i) => {
+    if (!(t instanceof tf.Tensor)) {
+      throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
+    }
+    if (t.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
+  });
+  return list;
+}
+
+function checkRecorded(outputs: tf.Tensor[], argument: string): void {
+  outputs.forEach((t, i) => {
+    if (graphOf(t) === undefined) {
+      throw new NotRecordedError(
+        `\`${argument}\`${outputs.length > 1 ? ` element ${i}` : ''} (shape [${t.shape}]) was not ` +
+          'computed inside record(): there is no graph to differentiate. Compute it inside ' +
+          '`record(() => …)` and return it.',
+      );
+    }
+  });
+}
+
+/** The seeds of a backward pass: the given gradients, checked, or ones for scalar outputs. */
+function seedsFor(
+  outputs: tf.Tensor[],
+  given: tf.Tensor | tf.Tensor[] | undefined,
+  argument: string,
+): tf.Tensor[] {
+  if (given === undefined) {
+    return outputs.map((output) => {
+      if (output.size !== 1) {
+        throw new InvalidArgumentError(
+          argument,
+          `required for a non-scalar output (shape [${output.shape}]): pass the gradient of the ` +
+            'objective with respect to it, of the same shape.',
+        );
+      }
+      return tf.onesLike(output);
+    });
+  }
+  const seeds = asList(given, argument);
+  if (seeds.length !== outputs.length) {
+    throw new InvalidArgumentError(
+      argument,
+      `expected ${outputs.length} gradient(s), one per output, got ${seeds.length}.`,
+    );
+  }
+  seeds.forEach((seed, i) => {
+    if (!tf.util.arraysEqual(seed.shape, outputs[i].shape)) {
+      throw new InvalidArgumentError(
+        argument,
+        `gradient ${i} has shape [${seed.shape}] but its output has shape [${outputs[i].shape}].`,
+      );
+    }
+  });
+  return seeds.map((s) => s.clone());
+}
+
+/**
+ * Trainable variables that `outputs` depend on, not counting paths that go through an `excluded`
+ * tensor, in order of first use in the forward pass. For autojac and autogram.
+ */
+export function leafVariables(
+  outputs: tf.Tensor[],
+  options: { excluded?: tf.Tensor[] } = {},
+): tf.Variable[] {
+  const nodes = nodesInRunOrder(graphsReaching(outputs));
+  const excluded = new Set((options.excluded ?? []).map((t) => t.id));
+  const needed = new Set(outputs.filter((t) => !excluded.has(t.id)).map((t) => t.id));
+  const used = new Map<tf.Variable, number>();
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i];
+    if (!node.outputs.some((o) => needed.has(o.id))) continue;
+    for (const input of Object.values(node.inputs)) {
+      if (excluded.has(input.id)) continue;
+      needed.add(input.id);
+      if (input instanceof tf.Variable && input.trainable) used.set(input, i);
+    }
+  }
+  return [...used.entries()].sort((a, b) => a[1] - b[1]).map(([variable]) => variable);
+}
+
+/**
+ * Accumulates into the `.grad` of variables (see {@link gradOf}) the gradient of `tensor`, as
+ * PyTorch's `tensor.backward(gradient)`. For a non-scalar `tensor`, `gradient` is required: the
+ * gradient of some scalar objective with respect to `tensor`. Several tensors may be given with one
+ * gradient each (PyTorch's `torch.autograd.backward`).
+ *
+ * @example
+ * ```ts
+ * const a = tf.variable(tf.tensor2d([[1, 2, 3, 4]]));
+ * const { d, e } = record(() => {
+ *   const c = a.square().mul(2);
+ *   return { d: c.mean(), e: c.sum() };
+ * });
+ * backward(d, { retainGraph: true });
+ * backward(e);
+ * gradOf(a)!.print(); // 5a = [[5, 10, 15, 20]]
+ * ```
+ */
+export function backward(tensor: tf.Tensor | tf.Tensor[], options: BackwardOptions = {}): void {
+  const outputs = asList(tensor, 'tensor');
+  checkRecorded(outputs, 'tensor');
+  if (options.inputs !== undefined) {
+    if (!Array.isArray(options.inputs) || options.inputs.length === 0) {
+      throw new InvalidArgumentError('inputs', 'expected a non-empty array of tf.Variable.');
+    }
+    options.inputs.forEach((v, i) => {
+      if (!(v instanceof tf.Variable)) {
+        throw new InvalidArgumentError('inputs', `element ${i} is not a tf.Variable.`);
+      }
+    });
+  }
+  const seeds = seedsFor(outputs, options.gradient, 'gradient');
+  try {
+    const inputs = options.inputs ?? leafVariables(outputs);
+    const grads = differentiate(outputs, seeds, inputs, options.retainGraph ?? false);
+    grads.forEach((g, i) => {
+      if (g === null) return;
+      accumulateGrad(inputs[i], g);
+      g.dispose();
+    });
+  } finally {
+    tf.dispose(seeds);
+  }
+}
+
+/**
+ * The gradients of `outputs` with respect to `inputs` (variables or any tensor recorded on the
+ * way, intermediates included), as `torch.autograd.grad`: nothing is accumulated. An input the
+ * outputs do not depend on gets a gradient of zeros. The caller owns the returned tensors.
+ *
+ * @example
+ * ```ts
+ * const a = tf.variable(tf.tensor1d([1, 2]));
+ * const { b, d } = record(() => {
+ *   const b = a.square();
+ *   return { b, d: b.mul(2).mean() };
+ * });
+ * const [dB] = grad(d, [b]); // [1, 1]
+ * ```
+ */
+export function grad(
+  outputs: tf.Tensor | tf.Tensor[],
+  inputs: tf.Tensor | tf.Tensor[],
+  options: GradOptions = {},
+): tf.Tensor[] {
+  const outputList = asList(outputs, 'outputs');
+  const inputList = asList(inputs, 'inputs');
+  checkRecorded(outputList, 'outputs');
+  const seeds = seedsFor(outputList, options.gradOutputs, 'gradOutputs');
+  try {
+    const grads = differentiate(outputList, seeds, inputList, options.retainGraph ?? false);
+    return grads.map((g, i) => g ?? tf.zerosLike(inputList[i]));
+  } finally {
+    tf.dispose(seeds);
+  }
+}
+
+/** True if `tensor` was produced inside `record` and can be differentiated. */
+export function isRecorded(tensor: tf.Tensor): boolean {
+  return graphOf(tensor) !== undefined;
+}

@@ -1,0 +1,19 @@
+/**
+ * PyTorch autograd semantics on TensorFlow.js: record a forward pass once, then differentiate it
+ * any number of times from any recorded tensor, accumulating into `.grad` like PyTorch.
+ */
+export { record, disposeGraph } from './graph';
+export { backward, grad, leafVariables, isRecorded } from './differentiation';
+export type { BackwardOptions, GradOptions } from './differentiation';
+export {
+  gradOf,
+  jacOf,
+  zeroGrad,
+  gradsMap,
+  accumulateGrad,
+  accumulateJac,
+  clearJac,
+} from './store';
+export { recordedNodes } from './recorded_nodes';
+export type { RecordedNode } from './recorded_nodes';
+export { GraphFreedError, NotRecordedError } from '../errors';
