@@ -10,7 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '../lib/backend';
 import type { BenchOptions, BenchRow } from './common';
 
-const SUITES = ['autograd', 'aggregation', 'autojac', 'autogram'] as const;
+const SUITES = ['autograd', 'aggregation', 'autojac', 'autogram'].filter((suite) =>
+  fs.existsSync(path.join(__dirname, `${suite}.ts`)),
+);
 
 interface Suite {
   run(options: BenchOptions): Promise<BenchRow[]>;
