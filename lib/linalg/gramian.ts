@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Matrix64 } from './matrix';
 
 /**
  * The Gramian `J Jᵀ` of a matrix, computed on the tfjs backend (the `n` dimension can be large;
@@ -11,4 +12,23 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function computeGramian(matrix: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(matrix, matrix, false, true);
+}
+
+/**
+ * The Gramian of `J / ‖J‖_F`: `G / trace(G)`, or the zero matrix when `trace(G) < eps` (a Jacobian
+ * too small to have a meaningful direction). As TorchJD's `normalize`.
+ */
+export function normalize(gramian: Matrix64, eps: number): Matrix64 {
+  let trace = 0;
+  for (let i = 0; i < gramian.length; i++) trace += gramian[i][i];
+  if (trace < eps) return gramian.map((row) => row.map(() => 0));
+  return gramian.map((row) => row.map((value) => value / trace));
+}
+
+/**
+ * `G + eps·I`: rounding can leave a computed Gramian with slightly negative eigenvalues; the shift
+ * makes it positive definite so the QP is strictly convex. As TorchJD's `regularize`.
+ */
+export function regularize(gramian: Matrix64, eps: number): Matrix64 {
+  return gramian.map((row, i) => row.map((value, j) => (i === j ? value + eps : value)));
 }

@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs';
+import { WeightedAggregator } from './aggregator_bases';
+import { MatrixWeighting } from './weighting_bases';
+
+/** Weights `1/m` for each of the `m` rows. */
+export class MeanWeighting extends MatrixWeighting {
+  forward(matrix: tf.Tensor2D): tf.Tensor1D {
+    const m = matrix.shape[0];
+    return tf.fill([m], 1 / m) as tf.Tensor1D;
+  }
+}
+
+/**
+ * The average of the rows: plain gradient descent on the mean of the objectives.
+ *
+ * @example
+ * ```ts
+ * new Mean().apply(tf.tensor2d([[-4, 1, 1], [6, 1, 1]])).print(); // [1, 1, 1]
+ * ```
+ */
+export class Mean extends WeightedAggregator {
+  constructor() {
+    super(new MeanWeighting());
+  }
+}

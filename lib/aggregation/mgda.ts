@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../errors';
+import { matVec, toMatrix64, toTensor1D } from '../linalg/matrix';
+import { GramianWeightedAggregator } from './aggregator_bases';
+import { GramianWeighting } from './weighting_bases';
+
+/** Options of {@link MGDA} and {@link MGDAWeighting}. */
+export interface MGDAOptions {
+  /** Stop when the Frank–Wolfe step size falls below this. Default 1e-3. */
+  epsilon?: number;
+  /** Maximum number of Frank–Wolfe iterations. Default 100. */
+  maxIters?: number;
+}
+
+/**
+ * The weights of {@link MGDA}: the convex combination of the rows of minimum norm, found by
+ * Frank–Wolfe iterations on the Gramian, starting from uniform weights (as TorchJD).
+ */
+export class MGDAWeighting extends GramianWeighting {
+  readonly epsilon: number;
+  readonly maxIters: number;
+
+  constructor({ epsilon = 0.001, maxIters = 100 }: MGDAOptions = {}) {
+    super();
+    if (!(epsilon > 0)) throw new InvalidArgumentError('epsilon', `expected > 0, got ${epsilon}.`);
+    if (!(Number.isInteger(maxIters) && maxIters > 0)) {
+      throw new InvalidArgumentError('maxIters', `expected a positive integer, got ${maxIters}.`);
+    }
+    this.epsilon = epsilon;
+    this.maxIters = maxIters;
+  }
+
+  forward(gramianTensor: tf.Tensor2D): tf.Tensor1D {
+    const gramian = toMatrix64(gramianTensor);
+    const m = gramian.length;
+    let alpha = new Array<number>(m).fill(1 / m);
+    for (let iteration = 0; iteration < this.maxIters; iteration++) {
+      const gAlpha = matVec(gramian, alpha);
+      let t = 0;
+      for (let i = 1; i < m; i++) if (gAlpha[i] < gAlpha[t]) t = i; // first minimum, as argmin
+      const a = gAlpha[t];
+      const b = alpha.reduce((s, ai, i) => s + ai * gAlpha[i], 0);
+      const c = gramian[t][t];
+      const gamma = c <= a ? 1 : b <= a ? 0 : (b - a) / (b + c - 2 * a);
+      alpha = alpha.map((ai, i) => (1 - gamma) * ai + (i === t ? gamma : 0));
+      if (gamma < this.epsilon) break;
+    }
+    return toTensor1D(alpha);
+  }
+}
+
+/**
+ * Multiple-Gradient Descent Algorithm: the minimum-norm point of the convex hull of the rows, a
+ * direction that decreases every objective when one exists. From "Multiple-gradient descent
+ * algorithm (MGDA) for multiobjective optimization" (Désidéri, 2012), with the Frank–Wolfe solver
+ * of "Multi-Task Learning as Multi-Objective Optimization" (Sener & Koltun, NeurIPS 2018).
+ *
+ * @example
+ * ```ts
+ * new MGDA().apply(tf.tensor2d([[-4, 1, 1], [6, 1, 1]]));
+ * ```
+ */
+export class MGDA extends GramianWeightedAggregator {
+  declare readonly gramianWeighting: MGDAWeighting;
+
+  constructor(options: MGDAOptions = {}) {
+    super(new MGDAWeighting(options));
+  }
+}

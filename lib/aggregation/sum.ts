@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs';
+import { WeightedAggregator } from './aggregator_bases';
+import { MatrixWeighting } from './weighting_bases';
+
+/** Weight 1 for each row. */
+export class SumWeighting extends MatrixWeighting {
+  forward(matrix: tf.Tensor2D): tf.Tensor1D {
+    return tf.ones([matrix.shape[0]]) as tf.Tensor1D;
+  }
+}
+
+/**
+ * The sum of the rows: gradient descent on the sum of the objectives.
+ *
+ * @example
+ * ```ts
+ * new Sum().apply(tf.tensor2d([[-4, 1, 1], [6, 1, 1]])).print(); // [2, 2, 2]
+ * ```
+ */
+export class Sum extends WeightedAggregator {
+  constructor() {
+    super(new SumWeighting());
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Projection onto the dual cone of the rows of a matrix, through its Gramian: the core of UPGrad
+ * and DualProj ("Jacobian Descent for Multi-Objective Optimization", Quinton & Rey 2024,
+ * https://arxiv.org/abs/2406.16232, Proposition 1).
+ */
+import { solveQP } from 'quadprog';
+import { InvalidArgumentError, NumericalError } from '../errors';
+import { cholesky, invertLowerTriangular } from './cholesky';
+import { normalize, regularize } from './gramian';
+import type { Matrix64 } from './matrix';
+
+/**
+ * Solves, for each weight vector `u` (a row of `U`), the quadratic program
+ * `min_v vᵀ G v  subject to  v ≥ u`, whose solution `v` gives the projection of `Jᵀu` onto the dual
+ * cone of the rows of `J` as `Jᵀv`, when `G = J Jᵀ`. Implement it to plug in another solver.
+ */
+export interface DualConeProjector {
+  /** One solution `v` per row `u` of `U`; `G` is symmetric positive semi-definite. */
+  project(U: Matrix64, G: Matrix64): Matrix64;
+  toString(): string;
+}
+
+/** Options of {@link QuadprogProjector}. */
+export interface QuadprogProjectorOptions {
+  /** Below this trace, the Gramian is treated as zero. Default 1e-4. */
+  normEps?: number;
+  /** Added to the diagonal of the normalized Gramian so it is positive definite. Default 1e-4. */
+  regEps?: number;
+}
+
+/** Throws `InvalidArgumentError` unless `value` is a finite number ≥ 0. */
+export function checkNonNegative(value: number, argument: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError(argument, `expected a finite number ≥ 0, got ${value}.`);
+  }
+}
+
+/**
+ * The default {@link DualConeProjector}: the Goldfarb–Idnani dual active-set method of the
+ * `quadprog` package, on the Gramian normalized by its trace and regularized by `regEps` (as
+ * TorchJD's `QuadprogProjector`). The Gramian is factorized once and the factor shared by the `m`
+ * problems, instead of refactorizing for each row.
+ *
+ * When the problem cannot be solved (a Gramian that is not positive definite even after
+ * regularization, or quadprog reporting failure), it throws `NumericalError`; it never returns NaN.
+ *
+ * @example
+ * ```ts
+ * const projector = new QuadprogProjector({ regEps: 1e-6 });
+ * const upgrad = new UPGrad({ projector });
+ * ```
+ */
+export class QuadprogProjector implements DualConeProjector {
+  readonly normEps: number;
+  readonly regEps: number;
+
+  constructor({ normEps = 1e-4, regEps = 1e-4 }: QuadprogProjectorOptions = {}) {
+    checkNonNegative(normEps, 'normEps');
+    checkNonNegative(regEps, 'regEps');
+    this.normEps = normEps;
+    this.regEps = regEps;
+  }
+
+  project(U: Matrix64, G: Matrix64): Matrix64 {
+    const m = G.length;
+    const prepared = regularize(normalize(G, this.normEps), this.regEps);
+    // quadprog accepts R⁻¹ with D = RᵀR in place of D: one factorization for all rows of U.
+    const lowerInverse = invertLowerTriangular(cholesky(prepared));
+    const rInverse = oneIndexed(
+      Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => lowerInverse[j][i])),
+    );
+    return U.map((u) => this.solveOne(u, rInverse, m));
+  }
+
+  private solveOne(u: number[], rInverse: number[][], m: number): number[] {
+    const identity = oneIndexed(
+      Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 1 : 0))),
+    );
+    // quadprog rotates the factor in place as constraints enter the active set: give it a copy.
+    const result = solveQP(
+      rInverse.map((row) => row.slice()),
+      new Array<number>(m + 1).fill(0),
+      identity,
+      [0, ...u],
+      0,
+      [0, 1],
+    );
+    const solution = (result.solution ?? []).slice(1);
+    if (result.message !== '' || solution.length !== m || !solution.every(Number.isFinite)) {
+      throw new NumericalError(
+        `The dual-cone projection QP could not be solved${result.message ? `: ${result.message}` : ''}.`,
+      );
+    }
+    return solution;
+  }
+
+  toString(): string {
+    return `QuadprogProjector(normEps=${this.normEps}, regEps=${this.regEps})`;
+  }
+}
+
+/** quadprog is a port of Fortran code: its arrays start at index 1. */
+function oneIndexed(rows: number[][]): number[][] {
+  return [[], ...rows.map((row) => [0, ...row])];
+}
