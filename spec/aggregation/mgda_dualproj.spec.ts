@@ -39,9 +39,13 @@ describe('MGDA', () => {
 
   it('properties: structure, non-conflict, permutation invariance, hooks, errors, memory', () => {
     for (const rows of [...typical, ...scaled]) assertExpectedStructure(new MGDA(), rows);
-    for (const rows of typical) assertNonConflicting(new MGDA(), rows);
+    // Non-conflict holds for the exact minimum-norm point; Frank–Wolfe stopped at epsilon = 1e-3
+    // can leave a small conflicting residual where that point is 0 (strongly stationary matrices).
+    for (const rows of typical.slice(0, 9)) assertNonConflicting(new MGDA(), rows);
+    const exact = new MGDA({ epsilon: 1e-10, maxIters: 100000 });
+    for (const rows of typical) assertNonConflicting(exact, rows);
     // Frank–Wolfe stopped early (epsilon = 1e-3) depends on the row order; converged, it does not.
-    const converged = new MGDA({ epsilon: 1e-10, maxIters: 100000 });
+    const converged = exact;
     for (const rows of typical.slice(3, 10))
       assertPermutationInvariant(converged, rows, 1e-3, 1e-3);
     assertHooksCalled(new MGDA(), typical[4]);
