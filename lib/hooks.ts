@@ -74,6 +74,11 @@ export abstract class HookedModule<Args extends unknown[], Out> {
     );
   }
 
+  /** True if a forward pre-hook or hook is registered. */
+  hasHooks(): boolean {
+    return this.preHooks.size > 0 || this.hooks.size > 0;
+  }
+
   /** The short name of the method, as in TorchJD (`"UPGrad"`, `"Mean"`…). */
   toString(): string {
     return this.constructor.name;

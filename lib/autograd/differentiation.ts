@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
-import { differentiate } from './backprop';
+import { differentiate, nodesOnPaths } from './backprop';
 import { graphOf, graphsReaching, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
 
@@ -189,4 +189,10 @@ export function grad(
 /** True if `tensor` was produced inside `record` and can be differentiated. */
 export function isRecorded(tensor: tf.Tensor): boolean {
   return graphOf(tensor) !== undefined;
+}
+
+/** True if `output` depends on any of `inputs` through recorded operations. For autojac. */
+export function dependsOn(output: tf.Tensor, inputs: tf.Tensor[]): boolean {
+  const ids = new Set(inputs.map((t) => t.id));
+  return ids.has(output.id) || nodesOnPaths([output], ids).path.length > 0;
 }

@@ -154,3 +154,8 @@ export function nodesInRunOrder(graphs: Graph[]): TapeNode[] {
   if (graphs.length === 1) return graphs[0].nodes;
   return graphs.flatMap((g) => g.nodes).sort((a, b) => a.id - b.id);
 }
+
+/** Frees the graphs of `tensors` and every graph upstream of them. For autojac. */
+export function freeGraphsReaching(tensors: tf.Tensor[]): void {
+  for (const graph of graphsReaching(tensors)) graph.free();
+}

@@ -2,8 +2,8 @@
  * PyTorch autograd semantics on TensorFlow.js: record a forward pass once, then differentiate it
  * any number of times from any recorded tensor, accumulating into `.grad` like PyTorch.
  */
-export { record, disposeGraph } from './graph';
-export { backward, grad, leafVariables, isRecorded } from './differentiation';
+export { record, disposeGraph, freeGraphsReaching } from './graph';
+export { backward, grad, leafVariables, isRecorded, dependsOn } from './differentiation';
 export type { BackwardOptions, GradOptions } from './differentiation';
 export {
   gradOf,

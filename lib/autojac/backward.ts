@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { accumulateJac, freeGraphsReaching, leafVariables } from '../autograd';
+import { checkRecorded, tensorList, variableList } from './checks';
+import { jacobianRows } from './jacobian';
+
+/** Options of autojac's {@link backward}. */
+export interface JacBackwardOptions {
+  /** Variables whose `.jac` receives the Jacobian; default: every trainable variable reached. */
+  inputs?: tf.Variable[];
+  /** Keep the graph so it can be differentiated again; default false. */
+  retainGraph?: boolean;
+}
+
+/**
+ * Accumulates into the `.jac` of variables (see `jacOf`) the Jacobian of `tensors`: one row per
+ * scalar of the tensors, flattened and concatenated in order, so a variable of shape `s` gets a
+ * `.jac` of shape `[rows, ...s]`. Aggregate it into `.grad` with {@link jacToGrad}. As TorchJD's
+ * `autojac.backward`.
+ *
+ * @example
+ * ```ts
+ * const p = tf.variable(tf.tensor1d([1, 2]));
+ * const [y1, y2] = record(() => [tf.dot(tf.tensor1d([-1, 1]), p), tf.sum(tf.square(p))]);
+ * autojac.backward([y1, y2]);
+ * jacOf(p)!.print(); // [[-1, 1], [2, 4]]
+ * jacToGrad([p], new UPGrad());
+ * gradOf(p)!.print(); // [0.5, 2.5]
+ * ```
+ */
+export function backward(tensors: tf.Tensor | tf.Tensor[], options: JacBackwardOptions = {}): void {
+  const outputs = tensorList(tensors, 'tensors');
+  checkRecorded(outputs, 'tensors');
+  const inputs =
+    options.inputs === undefined ? leafVariables(outputs) : variableList(options.inputs, 'inputs');
+  const jacobians = jacobianRows(outputs, inputs);
+  jacobians.forEach((j, i) => accumulateJac(inputs[i], j));
+  tf.dispose(jacobians);
+  if (!options.retainGraph) freeGraphsReaching(outputs);
+}

@@ -1,0 +1,93 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Aggregator } from '../aggregation/aggregator_bases';
+import { freeGraphsReaching, record } from '../autograd';
+import { InvalidArgumentError } from '../errors';
+import { aggregateJacobians } from './aggregate_jacobians';
+import { mtlJacobian } from './mtl_jacobian';
+
+/** Options of {@link mtlGrads}. */
+export interface MtlGradsOptions {
+  /** Combines the shared Jacobian (one row per loss) into the shared parameters' gradient. */
+  aggregator: Aggregator;
+  /** Parameters of the shared trunk; default: the variables the features depend on. */
+  sharedParams?: tf.Variable[];
+  /** Parameters of each task's head; default: the variables each loss reaches not through the features. */
+  tasksParams?: tf.Variable[][];
+}
+
+/** What {@link mtlGrads} returns. */
+export interface MtlGradsResult {
+  /** The losses `fn` returned (the caller disposes them). */
+  losses: tf.Scalar[];
+  /** Variable name → gradient, for `optimizer.applyGradients` (the caller disposes them). */
+  grads: tf.NamedTensorMap;
+  /** The weights the aggregator gave each loss, when it combines rows with weights. */
+  weights?: number[];
+}
+
+/**
+ * Jacobian descent in the style of `tf.variableGrads`: runs `fn` (which returns the shared
+ * `features` and one scalar loss per task), and returns the gradients of every parameter: task
+ * parameters get their loss's gradient, shared parameters the aggregation of the Jacobian of all
+ * losses. The `.grad`/`.jac` store is not touched and no graph is left behind. Equivalent to
+ * `record` + `mtlBackward` + `jacToGrad`, but it skips building the concatenated Jacobian when the
+ * aggregator only needs its Gramian.
+ *
+ * @example
+ * ```ts
+ * const aggregator = new UPGrad();
+ * const { losses, grads } = mtlGrads(() => {
+ *   const features = trunk.apply(x) as tf.Tensor;
+ *   return { features, losses: [mse(y1, head1.apply(features)), mse(y2, head2.apply(features))] };
+ * }, { aggregator });
+ * optimizer.applyGradients(grads);
+ * tf.dispose([losses, grads]);
+ * ```
+ */
+export function mtlGrads(
+  fn: () => { features: tf.Tensor | tf.Tensor[]; losses: tf.Tensor[] },
+  options: MtlGradsOptions,
+): MtlGradsResult {
+  if (options === undefined || options.aggregator === undefined) {
+    throw new InvalidArgumentError(
+      'aggregator',
+      'mtlGrads needs an aggregator, e.g. new UPGrad().',
+    );
+  }
+  const out = record(fn);
+  if (out === null || typeof out !== 'object' || !Array.isArray(out.losses)) {
+    throw new InvalidArgumentError('fn', 'must return { features, losses: [l1, l2, …] }.');
+  }
+  const features = Array.isArray(out.features) ? out.features : [out.features];
+  const keep = new Set(out.losses);
+  try {
+    const result = mtlJacobian({
+      losses: out.losses,
+      features: out.features,
+      sharedParams: options.sharedParams,
+      tasksParams: options.tasksParams,
+    });
+    const grads: tf.NamedTensorMap = {};
+    result.taskParams.forEach((p, i) => (grads[p.name] = result.taskGradients[i]));
+    let weights: number[] | undefined;
+    if (result.sharedParams.length > 0) {
+      try {
+        const aggregated = aggregateJacobians(result.sharedJacobians, options.aggregator, true);
+        weights = aggregated.weights;
+        result.sharedParams.forEach((p, i) => (grads[p.name] = aggregated.gradients[i]));
+      } catch (error) {
+        tf.dispose(result.taskGradients);
+        throw error;
+      } finally {
+        tf.dispose(result.sharedJacobians);
+      }
+    }
+    return { losses: out.losses as tf.Scalar[], grads, weights };
+  } catch (error) {
+    tf.dispose(out.losses);
+    throw error;
+  } finally {
+    freeGraphsReaching([...out.losses, ...features]);
+    tf.dispose(features.filter((f) => !keep.has(f)));
+  }
+}

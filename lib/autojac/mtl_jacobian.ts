@@ -1,0 +1,101 @@
+/**
+ * The multi-task backward pass behind `mtlBackward` and `mtlGrads`: one pass per loss through its
+ * head to the features, then one pass per loss from the features through the shared trunk.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { dependsOn, grad, leafVariables } from '../autograd';
+import { InvalidArgumentError } from '../errors';
+import { checkNoOverlap, checkRecorded, checkScalars, tensorList, variableList } from './checks';
+
+/** What the caller of an MTL backward pass gives. */
+export interface MtlInputs {
+  /** One scalar loss per task, computed inside `record`. */
+  losses: tf.Tensor | tf.Tensor[];
+  /** The last shared representation(s), computed inside `record`. */
+  features: tf.Tensor | tf.Tensor[];
+  /** Parameters of each task's head; default: the variables each loss reaches not through the features. */
+  tasksParams?: tf.Variable[][];
+  /** Parameters of the shared trunk; default: the variables the features depend on. */
+  sharedParams?: tf.Variable[];
+}
+
+/** The result: task gradients (summed over tasks sharing a parameter) and shared Jacobians. */
+export interface MtlJacobian {
+  losses: tf.Tensor[];
+  features: tf.Tensor[];
+  taskParams: tf.Variable[];
+  taskGradients: tf.Tensor[];
+  sharedParams: tf.Variable[];
+  /** For each shared parameter, `[m, ...shape]`: row i is the gradient of loss i. */
+  sharedJacobians: tf.Tensor[];
+}
+
+/** Checks the inputs as TorchJD's `mtl_backward` does and resolves the default parameters. */
+export function resolveMtlInputs(inputs: MtlInputs): {
+  losses: tf.Tensor[];
+  features: tf.Tensor[];
+  shared: tf.Variable[];
+  tasks: tf.Variable[][];
+} {
+  const losses = tensorList(inputs.losses, 'losses');
+  const features = tensorList(inputs.features, 'features');
+  checkScalars(losses, 'losses');
+  checkRecorded(losses, 'losses');
+  checkRecorded(features, 'features');
+  const shared =
+    inputs.sharedParams === undefined
+      ? leafVariables(features)
+      : variableList(inputs.sharedParams, 'sharedParams');
+  let tasks: tf.Variable[][];
+  if (inputs.tasksParams === undefined) {
+    tasks = losses.map((loss) => leafVariables([loss], { excluded: features }));
+  } else {
+    if (!Array.isArray(inputs.tasksParams)) {
+      throw new InvalidArgumentError('tasksParams', 'expected one array of variables per loss.');
+    }
+    tasks = inputs.tasksParams.map((params, i) => variableList(params, `tasksParams[${i}]`));
+  }
+  if (tasks.length !== losses.length) {
+    throw new InvalidArgumentError(
+      'tasksParams',
+      `has ${tasks.length} entries but there are ${losses.length} losses; give one per loss.`,
+    );
+  }
+  checkNoOverlap(shared, tasks);
+  losses.forEach((loss, i) => {
+    if (!dependsOn(loss, features)) {
+      throw new InvalidArgumentError(
+        'losses',
+        `loss ${i} does not depend on the features; every loss must be computed from them.`,
+      );
+    }
+  });
+  return { losses, features, shared, tasks };
+}
+
+/** Runs the backward passes, retaining the graph (the caller frees it). */
+export function mtlJacobian(inputs: MtlInputs): MtlJacobian {
+  const { losses, features, shared, tasks } = resolveMtlInputs(inputs);
+  const taskParams = [...new Set(tasks.flat())];
+  const { taskGradients, sharedJacobians } = tf.tidy(() => {
+    const taskSums = new Map<tf.Variable, tf.Tensor>();
+    const rowsPerShared: tf.Tensor[][] = shared.map(() => []);
+    losses.forEach((loss, i) => {
+      const params = tasks[i];
+      const toHead = grad(loss, [...params, ...features], { retainGraph: true });
+      params.forEach((p, k) => {
+        const previous = taskSums.get(p);
+        taskSums.set(p, previous === undefined ? toHead[k] : tf.add(previous, toHead[k]));
+      });
+      const featureGradients = toHead.slice(params.length);
+      if (shared.length === 0) return;
+      const row = grad(features, shared, { gradOutputs: featureGradients, retainGraph: true });
+      row.forEach((g, k) => rowsPerShared[k].push(g));
+    });
+    return {
+      taskGradients: taskParams.map((p) => taskSums.get(p)!),
+      sharedJacobians: rowsPerShared.map((rows) => tf.stack(rows)),
+    };
+  });
+  return { losses, features, taskParams, taskGradients, sharedParams: shared, sharedJacobians };
+}
