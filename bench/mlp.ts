@@ -25,12 +25,14 @@ export function multiHeadMlp(numHeads: number, batch = 64, seed = 0): MultiHeadM
   const trunk = [...dense(784, 256, seed), ...dense(256, 256, seed + 1)];
   const heads = Array.from({ length: numHeads }, (_, i) => dense(256, 10, seed + 2 + i));
   const x = tf.randomUniform([batch, 784], 0, 1, 'float32', seed) as tf.Tensor2D;
-  const labels = heads.map(
-    (_, i) =>
-      tf.oneHot(
-        tf.randomUniform([batch], 0, 10, 'int32', seed + 100 + i) as tf.Tensor1D,
-        10,
-      ) as tf.Tensor2D,
+  const labels = tf.tidy(() =>
+    heads.map(
+      (_, i) =>
+        tf.oneHot(
+          tf.randomUniform([batch], 0, 10, 'int32', seed + 100 + i) as tf.Tensor1D,
+          10,
+        ) as tf.Tensor2D,
+    ),
   );
   return {
     trunk,

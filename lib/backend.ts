@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { installFastTransposedMatMul } from './wasm_matmul';
 
 /** The backends tfjs-jd knows how to set up, fastest first. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -42,11 +43,13 @@ export async function useFastestBackend(): Promise<BackendName> {
       throw new Error(`TFJS_JD_BACKEND=${name} was requested but that backend is not available.`);
     }
     await tf.ready();
+    if (name === 'wasm') installFastTransposedMatMul();
     return name;
   }
   for (const name of PREFERENCE) {
     if (registerBackend(name) && (await tf.setBackend(name))) {
       await tf.ready();
+      if (name === 'wasm') installFastTransposedMatMul();
       return name;
     }
   }

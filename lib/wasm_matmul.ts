@@ -1,0 +1,64 @@
+/**
+ * A speed fix for the wasm backend: its BatchMatMul kernel is about ten times slower when asked to
+ * transpose an operand (measured 12.4 ms against 1.4 ms for a 784×64 by 64×256 product), and every
+ * backward pass through a dense layer asks for exactly that (`dW = xᵀ·dy`, `dx = dy·Wᵀ`).
+ * Transposing the operand explicitly first (a cheap copy) and multiplying without flags gives the
+ * same result at the fast speed. Installed by `useFastestBackend` when it picks wasm.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
+interface TensorInfo {
+  dataId: object;
+  shape: number[];
+  dtype: tf.DataType;
+}
+/** What a kernel may do with the backend it is given. */
+interface DisposingBackend {
+  disposeData(dataId: object): void;
+}
+
+const patched = new Set<string>();
+
+/** Re-registers `BatchMatMul` on the wasm backend to transpose explicitly. Idempotent. */
+export function installFastTransposedMatMul(): void {
+  if (patched.has('wasm')) return;
+  const original = tf.getKernel('BatchMatMul', 'wasm');
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (original === undefined || transpose === undefined) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args: KernelArgs) => {
+      const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+      if (!transposeA && !transposeB) return original.kernelFunc(args);
+      const { a, b } = args.inputs as unknown as { a: TensorInfo; b: TensorInfo };
+      const made: TensorInfo[] = [];
+      const swapLast = (x: TensorInfo): TensorInfo => {
+        const rank = x.shape.length;
+        const perm = [...Array(rank).keys()];
+        [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+        const result = transpose.kernelFunc({
+          inputs: { x },
+          backend: args.backend,
+          attrs: { perm },
+        }) as unknown as TensorInfo;
+        made.push(result);
+        return result;
+      };
+      try {
+        return original.kernelFunc({
+          ...args,
+          inputs: {
+            a: transposeA ? swapLast(a) : a,
+            b: transposeB ? swapLast(b) : b,
+          } as unknown as KernelArgs['inputs'],
+          attrs: { ...args.attrs, transposeA: false, transposeB: false },
+        });
+      } finally {
+        for (const info of made) (args.backend as DisposingBackend).disposeData(info.dataId);
+      }
+    },
+  });
+  patched.add('wasm');
+}
