@@ -46,19 +46,22 @@ function requireForExamples(id: string): unknown {
 }
 
 async function run(example: Example): Promise<void> {
-  // Wrapped in an async function so examples may use top-level await.
-  const source = `export {}; (async () => {\n${example.code}\n})()`;
+  // Imports stay at the top; the rest becomes an async function, so examples may use await.
+  const lines = example.code.split('\n');
+  const imports = lines.filter((l) => l.startsWith('import '));
+  const body = lines.filter((l) => !l.startsWith('import '));
+  const source = `${imports.join('\n')}\nexport const run = async () => {\n${body.join('\n')}\n};\n`;
   const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2020,
+      esModuleInterop: true,
+    },
   });
-  const wrapped = outputText.replace(/\(async \(\) => \{/, 'return (async () => {');
-  const factory = new Function('require', 'exports', 'console', wrapped) as (
-    req: (id: string) => unknown,
-    exports: object,
-    console: Pick<Console, 'log' | 'warn' | 'error'>,
-  ) => Promise<void>;
+  const exports: { run?: () => Promise<void> } = {};
   const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
-  await factory(requireForExamples, {}, quiet);
+  new Function('require', 'exports', 'console', outputText)(requireForExamples, exports, quiet);
+  await exports.run!();
 }
 
 describe('documented examples', () => {
