@@ -22,12 +22,12 @@ export interface BenchOptions {
  * finish its work (download a value or dispose what it made) so the timing is real; tensors it
  * leaves are disposed by the surrounding scope.
  */
-export function timeMs(fn: () => void, { warmup = 3, iters = 10 } = {}): number {
-  for (let i = 0; i < warmup; i++) tf.tidy(fn);
+export function timeMs(fn: () => unknown, { warmup = 3, iters = 10 } = {}): number {
+  for (let i = 0; i < warmup; i++) tf.tidy(() => void fn());
   const times: number[] = [];
   for (let i = 0; i < iters; i++) {
     const start = performance.now();
-    tf.tidy(fn);
+    tf.tidy(() => void fn());
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
@@ -39,16 +39,16 @@ export function timeMs(fn: () => void, { warmup = 3, iters = 10 } = {}): number 
  * alike, and returns each one's median in milliseconds. Use this for ratios.
  */
 export function timeInterleaved(
-  fns: Record<string, () => void>,
+  fns: Record<string, () => unknown>,
   { warmup = 3, iters = 10 } = {},
 ): Record<string, number> {
   const names = Object.keys(fns);
-  for (let i = 0; i < warmup; i++) for (const name of names) tf.tidy(fns[name]);
+  for (let i = 0; i < warmup; i++) for (const name of names) tf.tidy(() => void fns[name]());
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let i = 0; i < iters; i++) {
     for (const name of names) {
       const start = performance.now();
-      tf.tidy(fns[name]);
+      tf.tidy(() => void fns[name]());
       times[name].push(performance.now() - start);
     }
   }

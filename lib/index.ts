@@ -36,7 +36,7 @@ export type {
   MtlGradsOptions,
   MtlGradsResult,
 } from './autojac';
-export { QuadprogProjector } from './linalg';
+export { ActiveSetProjector, QuadprogProjector } from './linalg';
 export type { DualConeProjector, QuadprogProjectorOptions } from './linalg';
 export { useFastestBackend } from './backend';
 export type { BackendName } from './backend';

@@ -33,6 +33,10 @@ export function installFastTransposedMatMul(): void {
       const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
       if (!transposeA && !transposeB) return original.kernelFunc(args);
       const { a, b } = args.inputs as unknown as { a: TensorInfo; b: TensorInfo };
+      // Thin outputs (a Gramian m × m of a wide matrix, m < 8) are faster with the flags.
+      const rowsOut = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+      const colsOut = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+      if (Math.min(rowsOut, colsOut) < 8) return original.kernelFunc(args);
       const made: TensorInfo[] = [];
       const swapLast = (x: TensorInfo): TensorInfo => {
         const rank = x.shape.length;

@@ -50,8 +50,25 @@ export class WeightedAggregator extends Aggregator {
  */
 export class GramianWeightedAggregator extends WeightedAggregator {
   constructor(readonly gramianWeighting: Weighting) {
-    super(gramianWeighting.compose(computeGramian, gramianWeighting.toString()));
+    super(gramianWeighting.compose(finiteGramian, gramianWeighting.toString()));
   }
+
+  /** Finiteness is checked on the small Gramian instead (a NaN or ∞ in J always reaches it). */
+  protected override validate(matrix: tf.Tensor2D): void {
+    checkIsMatrix(matrix, 'matrix');
+  }
+}
+
+/** The Gramian of `matrix`, rejecting a matrix with NaN or infinite entries. */
+function finiteGramian(matrix: tf.Tensor2D): tf.Tensor2D {
+  const gramian = computeGramian(matrix);
+  try {
+    checkIsFinite(gramian, 'matrix');
+  } catch (error) {
+    gramian.dispose();
+    throw error;
+  }
+  return gramian;
 }
 
 /** `wᵀ J`: the weighted sum of the rows of `matrix`. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { QuadprogProjector, type DualConeProjector } from '../linalg/dual_cone';
+import { ActiveSetProjector, type DualConeProjector } from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { PrefVector } from './pref_vector';
@@ -20,7 +20,7 @@ export class DualProjWeighting extends GramianWeighting {
   constructor({ prefVector, normEps, regEps, projector }: DualProjOptions = {}) {
     super();
     this.prefVector = new PrefVector(prefVector);
-    this.projector = projector ?? new QuadprogProjector({ normEps, regEps });
+    this.projector = projector ?? new ActiveSetProjector({ normEps, regEps });
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { QuadprogProjector, type DualConeProjector } from '../linalg/dual_cone';
+import { ActiveSetProjector, type DualConeProjector } from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { PrefVector } from './pref_vector';
@@ -13,7 +13,11 @@ export interface UPGradOptions {
   normEps?: number;
   /** Diagonal regularization of the normalized Gramian (default projector). Default 1e-4. */
   regEps?: number;
-  /** The dual-cone projector; default `new QuadprogProjector({ normEps, regEps })`. */
+  /**
+   * The dual-cone projector; default `new ActiveSetProjector({ normEps, regEps })`, which gives
+   * the solution of TorchJD's `QuadprogProjector` faster. Pass `new QuadprogProjector()` to solve
+   * with quadprog itself.
+   */
   projector?: DualConeProjector;
 }
 
@@ -34,7 +38,7 @@ export class UPGradWeighting extends GramianWeighting {
   constructor({ prefVector, normEps, regEps, projector }: UPGradOptions = {}) {
     super();
     this.prefVector = new PrefVector(prefVector);
-    this.projector = projector ?? new QuadprogProjector({ normEps, regEps });
+    this.projector = projector ?? new ActiveSetProjector({ normEps, regEps });
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {

@@ -2,6 +2,6 @@
 export { computeGramian, normalize, regularize } from './gramian';
 export { cholesky, invertLowerTriangular } from './cholesky';
 export { projectOntoSimplex } from './simplex';
-export { QuadprogProjector } from './dual_cone';
+export { ActiveSetProjector, QuadprogProjector } from './dual_cone';
 export type { DualConeProjector, QuadprogProjectorOptions } from './dual_cone';
 export type { Matrix64 } from './matrix';

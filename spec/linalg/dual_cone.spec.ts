@@ -1,4 +1,4 @@
-import { QuadprogProjector } from '../../lib/linalg/dual_cone';
+import { ActiveSetProjector, QuadprogProjector } from '../../lib/linalg/dual_cone';
 import { cholesky, invertLowerTriangular } from '../../lib/linalg/cholesky';
 import { normalize, regularize } from '../../lib/linalg/gramian';
 import { dot, matVec, type Matrix64 } from '../../lib/linalg/matrix';
@@ -154,5 +154,46 @@ describe('small float64 helpers', () => {
     projectOntoSimplex([0.5, 0.5, 1]).forEach((v, i) =>
       expect(v).toBeCloseTo([1 / 6, 1 / 6, 2 / 3][i], 12),
     );
+  });
+});
+
+describe('ActiveSetProjector', () => {
+  it.each([
+    [2, 5, 2],
+    [8, 20, 8],
+    [16, 10, 10],
+    [40, 30, 30],
+    [64, 1000, 64],
+  ])('finds the same solution as quadprog (m=%i, n=%i, rank %i), satisfying KKT', (m, n, r) => {
+    const rng = new Rng(100 + m);
+    const G = gramianOf(normalMatrix(m, n, r, rng));
+    const U = Array.from({ length: m }, (_, i) =>
+      Array.from({ length: m }, (_, j) => (i === j ? 1 / m : 0)),
+    );
+    U.push(Array.from({ length: m }, () => rng.normal()));
+    const fast = new ActiveSetProjector().project(U, G);
+    const reference = new QuadprogProjector().project(U, G);
+    const Gn = regularize(normalize(G, 1e-4), 1e-4);
+    fast.forEach((v, k) => {
+      v.forEach((x, i) => expect(Math.abs(x - reference[k][i])).toBeLessThan(1e-9));
+      const lambda = matVec(Gn, v);
+      for (let i = 0; i < m; i++) {
+        expect(v[i] - U[k][i]).toBeGreaterThanOrEqual(-1e-12);
+        expect(lambda[i]).toBeGreaterThanOrEqual(-1e-10);
+        expect(Math.abs(lambda[i] * (v[i] - U[k][i]))).toBeLessThan(1e-10);
+      }
+    });
+  });
+
+  it('throws NumericalError on a non-finite Gramian', () => {
+    expect(() =>
+      new ActiveSetProjector().project(
+        [[1, 0]],
+        [
+          [NaN, 0],
+          [0, 1],
+        ],
+      ),
+    ).toThrow(NumericalError);
   });
 });
