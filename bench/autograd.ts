@@ -7,6 +7,17 @@ import { backward, gradOf, record, zeroGrad } from '../lib/autograd';
 import { timeInterleaved, type BenchOptions, type BenchRow } from './common';
 import { multiHeadMlp } from './mlp';
 
+/**
+ * Times one training step of the two-head MLP (batch 64, see `bench/mlp.ts`) three ways,
+ * interleaved: (a) `tf.variableGrads` of the summed loss, (b) `record` + one `backward` of it,
+ * (c) `record` + one `backward` per head through the shared trunk. Each step downloads one value of
+ * a gradient so the backend really finishes, then disposes what it made.
+ *
+ * @example
+ * ```ts
+ * const rows = await run({ quick: true, backend: await useFastestBackend() });
+ * ```
+ */
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
   const model = multiHeadMlp(2);
   const firstWeight = model.trunk[0];

@@ -2,18 +2,20 @@
  * tfjs-jd: Jacobian descent for TensorFlow.js.
  *
  * Everything is exported flat, and by layer through the namespaces `autograd`, `autojac`,
- * `aggregation` and `linalg`. Where names clash, the flat export is the aggregator (`Mean`, `Sum`,
- * `Constant`, `Random`) and the autograd function (`backward`); autojac's `backward` is
- * `autojac.backward`.
+ * `autogram`, `aggregation`, `scalarization` and `linalg`. Where names clash, the flat export is the
+ * aggregator (`Mean`, `Sum`, `Constant`, `Random`; the scalarizers of those names are
+ * `scalarization.Mean`…) and the autograd function (`backward`; autojac's is `autojac.backward`).
  *
  * @packageDocumentation
  */
 import * as aggregation from './aggregation';
 import * as autograd from './autograd';
+import * as autogram from './autogram';
 import * as autojac from './autojac';
 import * as linalg from './linalg';
+import * as scalarization from './scalarization';
 
-export { aggregation, autograd, autojac, linalg };
+export { aggregation, autograd, autogram, autojac, linalg, scalarization };
 
 export * from './aggregation';
 export {
@@ -36,6 +38,19 @@ export type {
   MtlGradsOptions,
   MtlGradsResult,
 } from './autojac';
+export { Engine } from './autogram';
+export type { EngineOptions } from './autogram';
+export {
+  Scalarizer,
+  COSMOS,
+  DWA,
+  FAMO,
+  GeometricMean,
+  IMTLL,
+  PBI,
+  STCH,
+  UW,
+} from './scalarization';
 export { ActiveSetProjector, QuadprogProjector } from './linalg';
 export type { DualConeProjector, QuadprogProjectorOptions } from './linalg';
 export { useFastestBackend } from './backend';

@@ -4,7 +4,15 @@ import { readVectorOption, vectorToString } from '../linalg/vector';
 import { WeightedAggregator } from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
 
-/** The same given weights at every call; the matrix must have one row per weight. */
+/**
+ * The same given weights at every call; the matrix must have one row per weight (else
+ * `InvalidArgumentError` naming `matrix`).
+ *
+ * @example
+ * ```ts
+ * new ConstantWeighting([1, 2]).apply(tf.zeros([2, 3])).print(); // [1, 2]
+ * ```
+ */
 export class ConstantWeighting extends MatrixWeighting {
   readonly weights: number[];
 
@@ -37,11 +45,13 @@ export class ConstantWeighting extends MatrixWeighting {
  * ```
  */
 export class Constant extends WeightedAggregator {
+  declare readonly weighting: ConstantWeighting;
+
   constructor(weights: tf.Tensor1D | number[]) {
     super(new ConstantWeighting(weights));
   }
 
   override toString(): string {
-    return `Constant(${vectorToString((this.weighting as ConstantWeighting).weights)})`;
+    return `Constant(${vectorToString(this.weighting.weights)})`;
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ActiveSetProjector, type DualConeProjector } from '../linalg/dual_cone';
+import { projectorOrDefault, type DualConeProjector } from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { PrefVector } from './pref_vector';
@@ -11,7 +11,12 @@ export type DualProjOptions = UPGradOptions;
 
 /**
  * The weights of {@link DualProj}: the `v` solving `min vᵀGv s.t. v ≥ p`, with `p` the preference
- * vector.
+ * vector (uniform `1/m` by default).
+ *
+ * @example
+ * ```ts
+ * new DualProjWeighting({ regEps: 0 }).apply(tf.tensor2d([[18, -22], [-22, 38]])); // [11/18, 1/2]
+ * ```
  */
 export class DualProjWeighting extends GramianWeighting {
   readonly prefVector: PrefVector;
@@ -20,7 +25,7 @@ export class DualProjWeighting extends GramianWeighting {
   constructor({ prefVector, normEps, regEps, projector }: DualProjOptions = {}) {
     super();
     this.prefVector = new PrefVector(prefVector);
-    this.projector = projector ?? new ActiveSetProjector({ normEps, regEps });
+    this.projector = projectorOrDefault({ projector, normEps, regEps });
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {

@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { WeightedAggregator } from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
 
-/** Weights `1/m` for each of the `m` rows. */
+/**
+ * Weights `1/m` for each of the `m` rows.
+ *
+ * @example
+ * ```ts
+ * new MeanWeighting().apply(tf.zeros([4, 3])).print(); // [0.25, 0.25, 0.25, 0.25]
+ * ```
+ */
 export class MeanWeighting extends MatrixWeighting {
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const m = matrix.shape[0];

@@ -14,7 +14,14 @@ export interface MGDAOptions {
 
 /**
  * The weights of {@link MGDA}: the convex combination of the rows of minimum norm, found by
- * Frank–Wolfe iterations on the Gramian, starting from uniform weights (as TorchJD).
+ * Frank–Wolfe iterations on the Gramian, starting from uniform weights (as TorchJD): Algorithm 2
+ * of "Multi-Task Learning as Multi-Objective Optimization" (Sener & Koltun, NeurIPS 2018). Ties in
+ * the argmin go to the first row, as `torch.argmin`.
+ *
+ * @example
+ * ```ts
+ * new MGDAWeighting().apply(tf.tensor2d([[18, -22], [-22, 38]])).print(); // [0.6, 0.4]
+ * ```
  */
 export class MGDAWeighting extends GramianWeighting {
   readonly epsilon: number;

@@ -27,6 +27,12 @@ export function uniformGenerator(seed?: number): () => number {
  * Effectiveness of Random Weighting: A Litmus Test for Multi-Task Learning" (Lin et al., TMLR 2022,
  * https://arxiv.org/abs/2111.10603). With `seed`, the sequence of weights is reproducible (it is
  * not PyTorch's random stream).
+ *
+ * @example
+ * ```ts
+ * const weighting = new RandomWeighting({ seed: 42 });
+ * weighting.apply(tf.zeros([3, 5])); // 3 positive weights summing to 1, new ones at each call
+ * ```
  */
 export class RandomWeighting extends MatrixWeighting {
   private uniform: () => number;
@@ -70,12 +76,14 @@ export class RandomWeighting extends MatrixWeighting {
  * ```
  */
 export class Random extends WeightedAggregator {
+  declare readonly weighting: RandomWeighting;
+
   constructor(options: RandomOptions = {}) {
     super(new RandomWeighting(options));
   }
 
   /** Restarts the random stream from the seed. */
   reset(): void {
-    (this.weighting as RandomWeighting).reset();
+    this.weighting.reset();
   }
 }

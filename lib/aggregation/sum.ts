@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { WeightedAggregator } from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
 
-/** Weight 1 for each row. */
+/**
+ * Weight 1 for each row.
+ *
+ * @example
+ * ```ts
+ * new SumWeighting().apply(tf.zeros([2, 3])).print(); // [1, 1]
+ * ```
+ */
 export class SumWeighting extends MatrixWeighting {
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     return tf.ones([matrix.shape[0]]) as tf.Tensor1D;

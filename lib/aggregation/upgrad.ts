@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ActiveSetProjector, type DualConeProjector } from '../linalg/dual_cone';
+import { projectorOrDefault, type DualConeProjector } from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { PrefVector } from './pref_vector';
@@ -9,9 +9,15 @@ import { GramianWeighting } from './weighting_bases';
 export interface UPGradOptions {
   /** Weights of the projected rows; default `1/m` each. A `tf.Tensor1D` or `number[]`. */
   prefVector?: tf.Tensor1D | number[];
-  /** Gramian trace below which the Jacobian counts as zero (default projector). Default 1e-4. */
+  /**
+   * Gramian trace below which the Jacobian counts as zero. Default 1e-4. TorchJD sets it on the
+   * projector; here it configures the default projector, and cannot be combined with `projector`.
+   */
   normEps?: number;
-  /** Diagonal regularization of the normalized Gramian (default projector). Default 1e-4. */
+  /**
+   * Added to the diagonal of the normalized Gramian. Default 1e-4. Configures the default
+   * projector, like `normEps`; cannot be combined with `projector`.
+   */
   regEps?: number;
   /**
    * The dual-cone projector; default `new ActiveSetProjector({ normEps, regEps })`, which gives
@@ -38,7 +44,7 @@ export class UPGradWeighting extends GramianWeighting {
   constructor({ prefVector, normEps, regEps, projector }: UPGradOptions = {}) {
     super();
     this.prefVector = new PrefVector(prefVector);
-    this.projector = projector ?? new ActiveSetProjector({ normEps, regEps });
+    this.projector = projectorOrDefault({ projector, normEps, regEps });
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {

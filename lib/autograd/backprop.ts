@@ -3,7 +3,8 @@
  * intermediate tensors, walking only the nodes on a path between them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { graphsReaching, nodesInRunOrder, type Graph } from './graph';
+import { TfjsJdError } from '../errors';
+import { assertNodeAlive, freeNodes, graphsReaching, nodesInRunOrder, type Graph } from './graph';
 import type { TapeNode } from './tfjs_internals';
 
 /** A node on a path from the inputs to the outputs, with its inputs pruned to those on the path. */
@@ -12,13 +13,17 @@ interface PathNode {
   inputNames: string[];
 }
 
-/** The nodes between `inputIds` and `outputIds`, in run order, and the graphs they belong to. */
+/**
+ * The nodes between `inputIds` and `outputs`, in run order, and the graphs they belong to. Throws
+ * `GraphFreedError` if one of them was freed, unless only the structure is wanted (`needSaved`
+ * false).
+ */
 export function nodesOnPaths(
   outputs: tf.Tensor[],
   inputIds: Set<number>,
+  needSaved = true,
 ): { path: PathNode[]; graphs: Graph[] } {
   const graphs = graphsReaching(outputs);
-  for (const graph of graphs) graph.assertAlive();
   const nodes = nodesInRunOrder(graphs);
 
   const dependsOnInputs = new Set(inputIds);
@@ -37,6 +42,7 @@ export function nodesOnPaths(
     const inputNames = Object.keys(node.inputs).filter((name) =>
       dependsOnInputs.has(node.inputs[name].id),
     );
+    if (needSaved) assertNodeAlive(node);
     for (const name of inputNames) leadsToOutputs.add(node.inputs[name].id);
     path.push({ node, inputNames });
   }
@@ -46,7 +52,8 @@ export function nodesOnPaths(
 
 /**
  * The gradients of `Σᵢ ⟨seedsᵢ, outputsᵢ⟩` with respect to each input, or null for an input the
- * outputs do not depend on. Frees the graphs it went through unless `retainGraph`.
+ * outputs do not depend on. Unless `retainGraph`, frees the nodes it went through (as PyTorch does):
+ * other parts of the same recorded graph stay differentiable.
  */
 export function differentiate(
   outputs: tf.Tensor[],
@@ -70,15 +77,32 @@ export function differentiate(
     for (let i = path.length - 1; i >= 0; i--) {
       const { node, inputNames } = path[i];
       if (node.gradient === undefined) {
-        throw new Error(
-          `Cannot differentiate through kernel ${node.kernelName}: it has no gradient.`,
+        throw new TfjsJdError(
+          `Cannot differentiate through kernel ${node.kernelName}: tfjs registers no gradient ` +
+            'for it.',
         );
       }
       const dys = node.outputs.map((o) => accumulated.get(o.id) ?? null);
       const inputGradients = node.gradient(dys);
       for (const name of inputNames) {
-        const dx = tf.tidy(() => inputGradients[name]());
-        accumulate(node.inputs[name].id, dx);
+        const thunk = inputGradients[name];
+        if (typeof thunk !== 'function') {
+          throw new TfjsJdError(
+            `Cannot differentiate through input '${name}' of kernel ${node.kernelName}: its ` +
+              `gradient function only gives ${Object.keys(inputGradients).join(', ')}.`,
+          );
+        }
+        let dx = tf.tidy(thunk);
+        // A gradient function may hand back a dy itself; that dy is disposed below.
+        if (dys.includes(dx)) dx = dx.clone();
+        const input = node.inputs[name];
+        if (!tf.util.arraysEqual(dx.shape, input.shape)) {
+          throw new TfjsJdError(
+            `The gradient tfjs computed for input '${name}' of kernel ${node.kernelName} has ` +
+              `shape [${dx.shape}], not the input's shape [${input.shape}].`,
+          );
+        }
+        accumulate(input.id, dx);
       }
       // Every consumer of this node's outputs ran later and was processed already: the output
       // gradients are complete and no longer needed (unless they are what was asked for).
@@ -93,7 +117,10 @@ export function differentiate(
     return inputs.filter((_, i) => reached[i]).map((input) => accumulated.get(input.id)!);
   });
 
-  if (!retainGraph) for (const graph of graphs) graph.free();
+  if (!retainGraph) {
+    freeNodes(path.map(({ node }) => node));
+    for (const graph of graphs) graph.freeIfExhausted();
+  }
   let next = 0;
   return reached.map((wasReached) => (wasReached ? found[next++] : null));
 }

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { differentiate, nodesOnPaths } from './backprop';
-import { graphOf, graphsReaching, nodesInRunOrder } from './graph';
+import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
 
 /** Options of {@link backward}. */
@@ -13,7 +13,11 @@ export interface BackwardOptions {
   gradient?: tf.Tensor | tf.Tensor[];
   /** Variables whose `.grad` receives the result; defaults to every trainable variable reached. */
   inputs?: tf.Variable[];
-  /** Keep the graph so it can be differentiated again; default false. */
+  /**
+   * Keep the graph so it can be differentiated again. Default false: the saved tensors of the
+   * recorded operations this pass goes through are disposed, and a later pass through them
+   * throws `GraphFreedError` (other branches of the same record stay usable, as in PyTorch).
+   */
   retainGraph?: boolean;
 }
 
@@ -21,7 +25,11 @@ export interface BackwardOptions {
 export interface GradOptions {
   /** The gradient of some scalar with respect to each output; defaults to 1 for scalars. */
   gradOutputs?: tf.Tensor | tf.Tensor[];
-  /** Keep the graph so it can be differentiated again; default false. */
+  /**
+   * Keep the graph so it can be differentiated again. Default false: the saved tensors of the
+   * recorded operations this pass goes through are disposed, and a later pass through them
+   * throws `GraphFreedError` (other branches of the same record stay usable, as in PyTorch).
+   */
   retainGraph?: boolean;
 }
 
@@ -39,7 +47,7 @@ function asList(value: tf.Tensor | tf.Tensor[], argument: string): tf.Tensor[] {
 
 function checkRecorded(outputs: tf.Tensor[], argument: string): void {
   outputs.forEach((t, i) => {
-    if (graphOf(t) === undefined) {
+    if (!isRecorded(t)) {
       throw new NotRecordedError(
         `\`${argument}\`${outputs.length > 1 ? ` element ${i}` : ''} (shape [${t.shape}]) was not ` +
           'computed inside record(): there is no graph to differentiate. Compute it inside ' +
@@ -97,6 +105,12 @@ export function leafVariables(
   const excluded = new Set((options.excluded ?? []).map((t) => t.id));
   const needed = new Set(outputs.filter((t) => !excluded.has(t.id)).map((t) => t.id));
   const used = new Map<tf.Variable, number>();
+  // An output may be a variable itself (PyTorch's `leaf.backward()`): it is its own leaf.
+  for (const output of outputs) {
+    if (output instanceof tf.Variable && output.trainable && needed.has(output.id)) {
+      used.set(output, -1);
+    }
+  }
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
     if (!node.outputs.some((o) => needed.has(o.id))) continue;
@@ -186,13 +200,16 @@ export function grad(
   }
 }
 
-/** True if `tensor` was produced inside `record` and can be differentiated. */
+/**
+ * True if `tensor` was produced inside `record` (or is a variable some recorded operation read),
+ * so that backward passes can start from it. For autojac and autogram.
+ */
 export function isRecorded(tensor: tf.Tensor): boolean {
-  return graphOf(tensor) !== undefined;
+  return graphOf(tensor) !== undefined || isRecordedLeaf(tensor);
 }
 
 /** True if `output` depends on any of `inputs` through recorded operations. For autojac. */
 export function dependsOn(output: tf.Tensor, inputs: tf.Tensor[]): boolean {
   const ids = new Set(inputs.map((t) => t.id));
-  return ids.has(output.id) || nodesOnPaths([output], ids).path.length > 0;
+  return ids.has(output.id) || nodesOnPaths([output], ids, false).path.length > 0;
 }

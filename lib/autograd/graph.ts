@@ -23,31 +23,55 @@ export class Graph {
       for (const output of node.outputs) this.producers.set(output.id, node);
   }
 
-  /** Disposes the saved tensors: the graph can no longer be differentiated. */
+  /** Disposes every node's saved tensors: no part of the graph can be differentiated any more. */
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    for (const node of this.nodes) for (const saved of node.saved ?? []) saved.dispose();
+    freeNodes(this.nodes);
     liveGraphs.delete(this);
   }
 
-  /** Throws `GraphFreedError` if this graph was freed. */
-  assertAlive(): void {
-    if (this.freed) {
-      throw new GraphFreedError(
-        'Trying to differentiate through a graph a second time, but its saved tensors were ' +
-          'already freed by an earlier backward pass (or by disposeGraph). Pass ' +
-          '`retainGraph: true` to the earlier backward/grad call if you need to differentiate ' +
-          'the same recorded graph more than once.',
-      );
-    }
+  /** Frees the whole graph once a series of partial frees has reached every node. */
+  freeIfExhausted(): void {
+    if (!this.freed && this.nodes.every((node) => node.freed === true)) this.free();
+  }
+}
+
+/**
+ * Disposes the saved tensors of `nodes`, as PyTorch releases the buffers of the nodes a backward
+ * pass went through: a later pass that needs one of them throws `GraphFreedError`.
+ */
+export function freeNodes(nodes: TapeNode[]): void {
+  for (const node of nodes) {
+    if (node.freed === true) continue;
+    node.freed = true;
+    for (const saved of node.saved ?? []) saved.dispose();
+  }
+}
+
+/** Throws `GraphFreedError` if the saved tensors of `node` were disposed. */
+export function assertNodeAlive(node: TapeNode): void {
+  if (node.freed === true) {
+    throw new GraphFreedError(
+      `Trying to differentiate through a recorded operation (${node.kernelName}) a second ` +
+        'time, but its saved tensors were already freed by an earlier backward pass (or by ' +
+        'disposeGraph). Pass `retainGraph: true` to the earlier backward/grad call if you need ' +
+        'to differentiate the same recorded graph more than once.',
+    );
   }
 }
 
 /** Graph of each tensor a node of a live or freed graph produced (weak: dies with the tensor). */
 const graphOfTensor = new WeakMap<tf.Tensor, Graph>();
+/** Variables read by a recorded operation: the leaves of recorded graphs. */
+const recordedLeaves = new WeakSet<tf.Tensor>();
 /** Graphs not yet freed. */
 const liveGraphs = new Set<Graph>();
+
+/** True if `tensor` is a variable that some recorded operation read. */
+export function isRecordedLeaf(tensor: tf.Tensor): boolean {
+  return recordedLeaves.has(tensor);
+}
 
 /** The graph that produced `tensor`, or undefined if it was not recorded. */
 export function graphOf(tensor: tf.Tensor): Graph | undefined {
@@ -65,14 +89,20 @@ export function tensorsIn(value: unknown, found: tf.Tensor[] = []): tf.Tensor[] 
 }
 
 /**
- * Frees the live graphs whose returned tensors the user has all disposed: nothing can start a
- * backward pass through them any more, so their saved tensors would only leak. This is what makes
- * a training loop that never calls `disposeGraph` keep `tf.memory().numTensors` flat.
+ * Frees the live graphs whose returned tensors the user has all disposed, unless a graph still in
+ * use was recorded on top of them: nothing can start a backward pass through them any more, so
+ * their saved tensors would only leak. This is what makes a training loop that never calls
+ * `disposeGraph` keep `tf.memory().numTensors` flat.
  */
 function collectUnreachableGraphs(): void {
+  const unreachable: Graph[] = [];
+  const inUse: Graph[] = [];
   for (const graph of liveGraphs) {
-    if (graph.returned.every((t) => t.isDisposed)) graph.free();
+    (graph.returned.every((t) => t.isDisposed) ? unreachable : inUse).push(graph);
   }
+  if (unreachable.length === 0) return;
+  const neededUpstream = new Set(graphsReaching([], inUse));
+  for (const graph of unreachable) if (!neededUpstream.has(graph)) graph.free();
 }
 
 /**
@@ -82,9 +112,16 @@ function collectUnreachableGraphs(): void {
  * `mtlBackward`, `jac`…; intermediates are disposed except what backward passes need. Variables
  * read inside `fn` are the leaves of the graph.
  *
- * The graph's saved tensors are freed by a backward pass without `retainGraph`, by
- * `disposeGraph(out)`, or automatically at a later `record` once every tensor `fn` returned has
- * been disposed.
+ * The saved tensors are freed node by node by a backward pass without `retainGraph` (the nodes it
+ * went through, as in PyTorch), all at once by `disposeGraph(out)`, or automatically at a later
+ * `record` once every tensor `fn` returned has been disposed (unless a later record built on them).
+ *
+ * Tensors created inside `fn` and not returned are disposed when `fn` ends, so they cannot be
+ * passed to `backward`/`grad` later: return the intermediates you want gradients for. Saved
+ * tensors are copies: assigning new values to the variables after recording does not change what a
+ * later backward pass computes. `tf.grad`/`tf.variableGrads` called inside `fn` are recorded too,
+ * so their results can be differentiated again (second derivatives, PyTorch's `create_graph`);
+ * conversely, `tf.variableGrads` around a `record` does not see the operations recorded inside it.
  *
  * @example
  * ```ts
@@ -97,7 +134,7 @@ function collectUnreachableGraphs(): void {
  */
 export function record<T>(fn: () => T): T {
   collectUnreachableGraphs();
-  const { result, nodes } = runOnFreshTape(() => tf.tidy(() => fn() as never) as T);
+  const { result, nodes } = runOnFreshTape(fn);
   const returned = tensorsIn(result);
   const graph = new Graph(nodes, returned);
   for (const node of nodes) {
@@ -105,6 +142,7 @@ export function record<T>(fn: () => T): T {
     for (const input of Object.values(node.inputs)) {
       const upstream = graphOfTensor.get(input);
       if (upstream !== undefined && upstream !== graph) graph.upstream.add(upstream);
+      if (input instanceof tf.Variable) recordedLeaves.add(input);
     }
   }
   if (nodes.length > 0) liveGraphs.add(graph);
@@ -127,10 +165,10 @@ export function disposeGraph(out: unknown): void {
   for (const tensor of tensorsIn(out)) graphOfTensor.get(tensor)?.free();
 }
 
-/** All graphs the tensors depend on, their own and those upstream, each once. */
-export function graphsReaching(tensors: tf.Tensor[]): Graph[] {
-  const found = new Set<Graph>();
-  const pending: Graph[] = [];
+/** All graphs the tensors (and `graphs`) depend on, their own and those upstream, each once. */
+export function graphsReaching(tensors: tf.Tensor[], graphs: Graph[] = []): Graph[] {
+  const found = new Set<Graph>(graphs);
+  const pending: Graph[] = [...graphs];
   for (const tensor of tensors) {
     const graph = graphOfTensor.get(tensor);
     if (graph !== undefined && !found.has(graph)) {

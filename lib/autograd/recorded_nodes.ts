@@ -3,7 +3,9 @@
  * layer's inputs and output gradients.
  */
 import * as tf from '@tensorflow/tfjs';
+import { TfjsJdError } from '../errors';
 import { nodesOnPaths } from './backprop';
+import { assertNodeAlive } from './graph';
 import { leafVariables } from './differentiation';
 
 /** A recorded kernel call. */
@@ -21,8 +23,9 @@ export interface RecordedNode {
 
 /**
  * The recorded nodes on a path from any of `inputs` (default: every trainable variable the outputs
- * depend on) to any of `outputs`, in the order they ran. Throws `GraphFreedError` if the graph was
- * freed.
+ * depend on) to any of `outputs`, in the order they ran. For autogram. Throws `GraphFreedError` if
+ * a node on the path was freed; so does a node's `gradient` called after the graph was freed.
+ * Reading nodes frees nothing: free the graph with `disposeGraph` or a non-retaining backward.
  */
 export function recordedNodes(outputs: tf.Tensor[], inputs?: tf.Tensor[]): RecordedNode[] {
   const from = inputs ?? leafVariables(outputs);
@@ -34,8 +37,9 @@ export function recordedNodes(outputs: tf.Tensor[], inputs?: tf.Tensor[]): Recor
     outputs: node.outputs,
     attrs: node.attrs ?? {},
     gradient: (dys) => {
+      assertNodeAlive(node);
       if (node.gradient === undefined) {
-        throw new Error(`Kernel ${node.kernelName} has no gradient.`);
+        throw new TfjsJdError(`Kernel ${node.kernelName} has no gradient registered in tfjs.`);
       }
       return node.gradient(dys);
     },

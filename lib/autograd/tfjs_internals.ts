@@ -18,6 +18,8 @@ export interface TapeNode {
   gradient?: (dys: (tf.Tensor | null)[]) => { [inputName: string]: () => tf.Tensor };
   /** The kernel's attributes, captured by `record` (tfjs does not keep them on the node). */
   attrs?: Record<string, unknown>;
+  /** Set by tfjs-jd once `saved` was disposed (tfjs itself never reuses a node). */
+  freed?: boolean;
 }
 
 interface EngineState {
@@ -42,19 +44,20 @@ interface EngineWithTape {
 
 let checked: EngineWithTape | undefined;
 
-/** The tfjs engine, viewed through the internals tfjs-jd uses; throws if any is missing. */
-function engineInternals(): EngineWithTape {
+/**
+ * Checks that `engine` has the tape internals tfjs-jd relies on and returns it typed as such;
+ * throws `UnsupportedTfjsError` naming each missing piece. Exported for its spec.
+ */
+export function checkEngineInternals(engine: unknown): EngineWithTape {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const engine = tf.engine() as any;
-  if (checked === engine) return engine;
+  const candidate = engine as any;
+  const state = candidate?.state;
   const missing = [
-    typeof engine.startTape !== 'function' && 'engine.startTape()',
-    typeof engine.endTape !== 'function' && 'engine.endTape()',
-    typeof engine.addTapeNode !== 'function' && 'engine.addTapeNode()',
-    (engine.state === undefined || typeof engine.state.kernelDepth !== 'number') &&
-      'engine.state.kernelDepth',
-    (engine.state === undefined || typeof engine.state.gradientDepth !== 'number') &&
-      'engine.state.gradientDepth',
+    typeof candidate?.startTape !== 'function' && 'engine.startTape()',
+    typeof candidate?.endTape !== 'function' && 'engine.endTape()',
+    typeof candidate?.addTapeNode !== 'function' && 'engine.addTapeNode()',
+    (state == null || typeof state.kernelDepth !== 'number') && 'engine.state.kernelDepth',
+    (state == null || typeof state.gradientDepth !== 'number') && 'engine.state.gradientDepth',
   ].filter(Boolean);
   if (missing.length > 0) {
     throw new UnsupportedTfjsError(
@@ -63,13 +66,19 @@ function engineInternals(): EngineWithTape {
         `@tensorflow/tfjs 4.22.`,
     );
   }
-  checked = engine;
-  return engine;
+  return candidate as EngineWithTape;
+}
+
+/** The tfjs engine, viewed through the internals tfjs-jd uses; checked once per engine. */
+function engineInternals(): EngineWithTape {
+  const engine: unknown = tf.engine();
+  if (checked === undefined || checked !== engine) checked = checkEngineInternals(engine);
+  return checked;
 }
 
 /**
- * Runs `fn` with the tape on, in a fresh tape of its own, and returns its result with the nodes
- * it recorded (each with its kernel attributes). An enclosing tape (e.g. of `tf.variableGrads`) is
+ * Runs `fn` inside `tf.tidy` with the tape on, in a fresh tape of its own, and returns its result
+ * (kept by the tidy) with the nodes it recorded (each with its kernel attributes). An enclosing tape (e.g. of `tf.variableGrads`) is
  * restored afterwards and does not see these nodes.
  */
 export function runOnFreshTape<T>(fn: () => T): { result: T; nodes: TapeNode[] } {
@@ -89,8 +98,12 @@ export function runOnFreshTape<T>(fn: () => T): { result: T; nodes: TapeNode[] }
     if (tape !== null && tape.length > 0) tape[tape.length - 1].attrs = attrs;
   };
   try {
-    const result = fn();
+    const result = tf.tidy(() => fn() as never) as T;
     return { result, nodes };
+  } catch (error) {
+    // No graph will own these nodes: release the clones tfjs kept for their backward passes.
+    for (const node of nodes) for (const saved of node.saved ?? []) saved.dispose();
+    throw error;
   } finally {
     if (hadOwnAddTapeNode) engine.addTapeNode = originalAddTapeNode;
     else delete (engine as Partial<EngineWithTape>).addTapeNode;

@@ -1,10 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { accumulateJac, freeGraphsReaching, leafVariables } from '../autograd';
-import { checkRecorded, tensorList, variableList } from './checks';
+import {
+  checkJacSeeds,
+  checkRecorded,
+  checkUnique,
+  tensorList,
+  variableList,
+  withoutRepeats,
+} from './checks';
 import { jacobianRows } from './jacobian';
 
 /** Options of autojac's {@link backward}. */
 export interface JacBackwardOptions {
+  /**
+   * Initial Jacobians to back-propagate (chain rule), one per tensor, of shape
+   * `[rows, ...tensor.shape]` with the same number of rows; default: the identity (one row per
+   * scalar of the tensors).
+   */
+  jacTensors?: tf.Tensor | tf.Tensor[];
   /** Variables whose `.jac` receives the Jacobian; default: every trainable variable reached. */
   inputs?: tf.Variable[];
   /** Keep the graph so it can be differentiated again; default false. */
@@ -15,7 +28,7 @@ export interface JacBackwardOptions {
  * Accumulates into the `.jac` of variables (see `jacOf`) the Jacobian of `tensors`: one row per
  * scalar of the tensors, flattened and concatenated in order, so a variable of shape `s` gets a
  * `.jac` of shape `[rows, ...s]`. Aggregate it into `.grad` with {@link jacToGrad}. As TorchJD's
- * `autojac.backward`.
+ * `autojac.backward` (tensors must be distinct; repeated inputs count once).
  *
  * @example
  * ```ts
@@ -29,11 +42,20 @@ export interface JacBackwardOptions {
  */
 export function backward(tensors: tf.Tensor | tf.Tensor[], options: JacBackwardOptions = {}): void {
   const outputs = tensorList(tensors, 'tensors');
+  checkUnique(outputs, 'tensors');
   checkRecorded(outputs, 'tensors');
   const inputs =
-    options.inputs === undefined ? leafVariables(outputs) : variableList(options.inputs, 'inputs');
-  const jacobians = jacobianRows(outputs, inputs);
-  jacobians.forEach((j, i) => accumulateJac(inputs[i], j));
-  tf.dispose(jacobians);
+    options.inputs === undefined
+      ? leafVariables(outputs)
+      : withoutRepeats(variableList(options.inputs, 'inputs'));
+  const seeds =
+    options.jacTensors === undefined
+      ? undefined
+      : checkJacSeeds(options.jacTensors, outputs, 'jacTensors', 'tensors');
+  if (inputs.length > 0) {
+    const jacobians = jacobianRows(outputs, inputs, seeds);
+    jacobians.forEach((j, i) => accumulateJac(inputs[i], j));
+    tf.dispose(jacobians);
+  }
   if (!options.retainGraph) freeGraphsReaching(outputs);
 }

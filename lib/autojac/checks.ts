@@ -49,7 +49,8 @@ export function checkScalars(tensors: tf.Tensor[], argument: string): void {
     if (t.size !== 1) {
       throw new InvalidArgumentError(
         argument,
-        `element ${i} has shape [${t.shape}]; expected scalar losses (one per objective).`,
+        `element ${i} has shape [${t.shape}]; expected scalar losses (one per objective), or ` +
+          'pass `gradTensors` for non-scalar ones.',
       );
     }
   });
@@ -68,4 +69,80 @@ export function checkNoOverlap(shared: tf.Variable[], tasks: tf.Variable[][]): v
       );
     }
   });
+}
+
+/** Throws if a tensor appears twice: TorchJD forbids repeated outputs, losses and features. */
+export function checkUnique(tensors: tf.Tensor[], argument: string): void {
+  if (new Set(tensors).size !== tensors.length) {
+    throw new InvalidArgumentError(argument, 'should contain unique elements (one appears twice).');
+  }
+}
+
+/** The list without repetitions, first occurrence kept (repeated inputs change nothing, as in torch). */
+export function withoutRepeats<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+/**
+ * Checks the gradients given for the losses (`gradTensors`): one per loss, each of its loss's shape.
+ */
+export function checkGradSeeds(
+  seeds: unknown,
+  outputs: tf.Tensor[],
+  argument: string,
+): tf.Tensor[] {
+  const list = tensorList(seeds as tf.Tensor | tf.Tensor[], argument);
+  if (list.length !== outputs.length) {
+    throw new InvalidArgumentError(
+      argument,
+      `should have one tensor per loss (got ${list.length} for ${outputs.length} losses).`,
+    );
+  }
+  list.forEach((seed, i) => {
+    if (!tf.util.arraysEqual(seed.shape, outputs[i].shape)) {
+      throw new InvalidArgumentError(
+        argument,
+        `element ${i} has shape [${seed.shape}] but its loss has shape [${outputs[i].shape}]; ` +
+          'they must match.',
+      );
+    }
+  });
+  return list;
+}
+
+/**
+ * Checks initial Jacobians (`jacTensors`, `jacOutputs`): one per output, each of shape
+ * `[rows, ...output.shape]`, all with the same number of rows.
+ */
+export function checkJacSeeds(
+  seeds: tf.Tensor | tf.Tensor[],
+  outputs: tf.Tensor[],
+  argument: string,
+  outputArgument: string,
+): tf.Tensor[] {
+  const list = tensorList(seeds, argument);
+  if (list.length !== outputs.length) {
+    throw new InvalidArgumentError(
+      argument,
+      `should have the same length as \`${outputArgument}\` (got ${list.length} and ` +
+        `${outputs.length}).`,
+    );
+  }
+  list.forEach((seed, i) => {
+    if (!tf.util.arraysEqual(seed.shape.slice(1), outputs[i].shape)) {
+      throw new InvalidArgumentError(
+        argument,
+        `element ${i} has shape [${seed.shape}]; expected [rows, ${outputs[i].shape}] (the shape ` +
+          `of \`${outputArgument}\` element ${i} after a leading dimension of rows).`,
+      );
+    }
+  });
+  const rows = list[0].shape[0];
+  if (rows === 0 || list.some((seed) => seed.shape[0] !== rows)) {
+    throw new InvalidArgumentError(
+      argument,
+      'all tensors should have the same, non-zero number of rows (first dimension).',
+    );
+  }
+  return list;
 }

@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { freeGraphsReaching } from '../autograd';
-import { checkRecorded, tensorList } from './checks';
-import { jacobianRows } from './jacobian';
+import { checkJacSeeds, checkRecorded, checkUnique, tensorList } from './checks';
+import { jacobiansAllowingRepeats } from './jacobian';
 
 /** Options of {@link jac}. */
 export interface JacOptions {
+  /**
+   * Initial Jacobians to back-propagate (chain rule), one per output, of shape
+   * `[rows, ...output.shape]` with the same number of rows; default: the identity (one row per
+   * scalar of the outputs).
+   */
+  jacOutputs?: tf.Tensor | tf.Tensor[];
   /** Keep the graph so it can be differentiated again; default false. */
   retainGraph?: boolean;
 }
@@ -12,8 +18,9 @@ export interface JacOptions {
 /**
  * The Jacobians of `outputs` with respect to each of `inputs`, like `torch.autograd.grad` but with
  * one row per scalar output: for each input, a tensor of shape `[nOutputs, ...input.shape]`, where
- * the outputs are flattened and concatenated in order. Nothing is accumulated. The caller owns the
- * returned tensors. As TorchJD's `autojac.jac`.
+ * the outputs are flattened and concatenated in order. With `jacOutputs`, the Jacobians are
+ * left-multiplied by them instead. Nothing is accumulated. The caller owns the returned tensors.
+ * As TorchJD's `autojac.jac` (outputs must be distinct; inputs may repeat).
  *
  * @example
  * ```ts
@@ -29,8 +36,13 @@ export function jac(
 ): tf.Tensor[] {
   const outputList = tensorList(outputs, 'outputs');
   const inputList = tensorList(inputs, 'inputs');
+  checkUnique(outputList, 'outputs');
   checkRecorded(outputList, 'outputs');
-  const jacobians = jacobianRows(outputList, inputList);
+  const seeds =
+    options.jacOutputs === undefined
+      ? undefined
+      : checkJacSeeds(options.jacOutputs, outputList, 'jacOutputs', 'outputs');
+  const jacobians = jacobiansAllowingRepeats(outputList, inputList, seeds);
   if (!options.retainGraph) freeGraphsReaching(outputList);
   return jacobians;
 }

@@ -20,7 +20,9 @@ export interface JacToGradOptions {
  * Aggregates the Jacobians stored in the `.jac` of `variables` (all with the same number of rows)
  * with `aggregator`, and accumulates the result into their `.grad`. Returns the weights the
  * aggregator used, when it combines rows with weights (as a plain array: nothing to dispose). As
- * TorchJD's `jac_to_grad`.
+ * TorchJD's `jac_to_grad`, except on failure: when the aggregation throws (e.g. `NumericalError` for
+ * a Jacobian with NaN or infinite entries), `.grad` and `.jac` are left exactly as they were, so the
+ * offending Jacobian can still be inspected (TorchJD has already deleted it by then).
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Aggregator } from '../aggregation/aggregator_bases';
 import { accumulateGrad, accumulateJac, freeGraphsReaching } from '../autograd';
-import { jacToGrad } from './jac_to_grad';
+import { aggregateJacobians } from './aggregate_jacobians';
 import { mtlJacobian, type MtlInputs } from './mtl_jacobian';
 
 /** Options of {@link mtlBackward}. */
@@ -9,8 +9,10 @@ export interface MtlBackwardOptions extends MtlInputs {
   /** Keep the graph so it can be differentiated again; default false. */
   retainGraph?: boolean;
   /**
-   * Also aggregate the shared Jacobian into `.grad` with this aggregator, as TorchJD ≤ 0.8's
-   * `mtl_backward(…, A=aggregator)`; the `.jac` it filled is then cleared.
+   * Aggregate the shared Jacobian straight into the shared parameters' `.grad` with this
+   * aggregator, as TorchJD ≤ 0.8's `mtl_backward(…, A=aggregator)`. The `.jac` store is then left
+   * exactly as it was: the Jacobian of this call never goes there (0.8 had no `.jac`), so a `.jac`
+   * accumulated by earlier calls is neither consumed nor cleared.
    */
   aggregator?: Aggregator;
 }
@@ -20,6 +22,8 @@ export interface MtlBackwardOptions extends MtlInputs {
  * to its task-specific parameters is accumulated into their `.grad` (summed where tasks share a
  * parameter), and the Jacobian of all losses with respect to the shared parameters (one row per
  * loss) into their `.jac`. One recorded forward pass; one backward pass per loss through the trunk.
+ * The method is Jacobian descent, from Quinton & Rey, "Jacobian Descent for Multi-Objective
+ * Optimization" (2024), arXiv:2406.16232.
  *
  * @example
  * ```ts
@@ -35,14 +39,21 @@ export interface MtlBackwardOptions extends MtlInputs {
  */
 export function mtlBackward(options: MtlBackwardOptions): void {
   const result = mtlJacobian(options);
+  let gradients: tf.Tensor[] = [];
   try {
+    // Aggregate before touching the store, so a rejected Jacobian (NumericalError) changes nothing.
+    // The Gramian-sum shortcut is taken only when exactly equivalent (see aggregateJacobians).
+    if (options.aggregator !== undefined && result.sharedParams.length > 0) {
+      gradients = aggregateJacobians(result.sharedJacobians, options.aggregator, true).gradients;
+    }
     result.taskParams.forEach((p, i) => accumulateGrad(p, result.taskGradients[i]));
-    result.sharedParams.forEach((p, i) => accumulateJac(p, result.sharedJacobians[i]));
+    if (options.aggregator === undefined) {
+      result.sharedParams.forEach((p, i) => accumulateJac(p, result.sharedJacobians[i]));
+    } else {
+      result.sharedParams.forEach((p, i) => accumulateGrad(p, gradients[i]));
+    }
   } finally {
-    tf.dispose([...result.taskGradients, ...result.sharedJacobians]);
+    tf.dispose([...result.taskGradients, ...result.sharedJacobians, ...gradients]);
     if (!options.retainGraph) freeGraphsReaching([...result.losses, ...result.features]);
-  }
-  if (options.aggregator !== undefined && result.sharedParams.length > 0) {
-    jacToGrad(result.sharedParams, options.aggregator);
   }
 }

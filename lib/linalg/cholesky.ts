@@ -3,7 +3,12 @@ import type { Matrix64 } from './matrix';
 
 /**
  * The lower-triangular `L` with `A = L Lᵀ`, for a symmetric positive definite `A`. Throws
- * `NumericalError` if `A` is not numerically positive definite.
+ * `NumericalError` if `A` is not numerically positive definite (never returns NaN).
+ *
+ * @example
+ * ```ts
+ * cholesky([[4, 2], [2, 5]]); // [[2, 0], [1, 2]]
+ * ```
  */
 export function cholesky(a: Matrix64): Matrix64 {
   const n = a.length;
@@ -28,7 +33,14 @@ export function cholesky(a: Matrix64): Matrix64 {
   return l;
 }
 
-/** The inverse of a lower-triangular matrix, by forward substitution. */
+/**
+ * The inverse of a lower-triangular matrix, by forward substitution.
+ *
+ * @example
+ * ```ts
+ * invertLowerTriangular([[2, 0], [1, 2]]); // [[0.5, 0], [-0.25, 0.5]]
+ * ```
+ */
 export function invertLowerTriangular(l: Matrix64): Matrix64 {
   const n = l.length;
   const inverse: Matrix64 = Array.from({ length: n }, () => new Array<number>(n).fill(0));

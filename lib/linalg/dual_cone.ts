@@ -144,3 +144,39 @@ export class ActiveSetProjector implements DualConeProjector {
     return `ActiveSetProjector(normEps=${this.normEps}, regEps=${this.regEps})`;
   }
 }
+
+/** Options naming a dual-cone projector, or the eps of the default one (UPGrad, DualProj). */
+export interface ProjectorChoice extends QuadprogProjectorOptions {
+  projector?: DualConeProjector;
+}
+
+/**
+ * The projector to use: `projector` when given, else an {@link ActiveSetProjector} with `normEps`
+ * and `regEps` (TorchJD's `projector_or_default`, whose default is quadprog: the active-set solver
+ * returns the same solution, faster). Giving both a projector and eps values is ambiguous (the eps
+ * of a projector are its own), so it throws `InvalidArgumentError` naming the eps.
+ *
+ * @example
+ * ```ts
+ * projectorOrDefault({ regEps: 1e-6 }); // ActiveSetProjector(normEps=0.0001, regEps=0.000001)
+ * ```
+ */
+export function projectorOrDefault({
+  projector,
+  normEps,
+  regEps,
+}: ProjectorChoice): DualConeProjector {
+  if (projector === undefined) return new ActiveSetProjector({ normEps, regEps });
+  for (const [name, value] of [
+    ['normEps', normEps],
+    ['regEps', regEps],
+  ] as const) {
+    if (value !== undefined) {
+      throw new InvalidArgumentError(
+        name,
+        `cannot be combined with \`projector\`: set it on the projector instead (${projector}).`,
+      );
+    }
+  }
+  return projector;
+}

@@ -142,3 +142,40 @@ export function fixtures() {
     typical: [...zero, ...normal, ...strong, ...nonStrong],
   };
 }
+
+/** TorchJD's `typical_matrices`: zero, normal, strong and non-strong families, fresh each call. */
+export function typicalMatrices(): Rows[] {
+  return fixtures().typical;
+}
+
+/** All-zero matrices of a few shapes. */
+export function zeroMatrices(): Rows[] {
+  return fixtures().zero;
+}
+
+/** Normal matrices whose rank is below min(m, n) (singular Gramians). */
+export function rankDeficientMatrices(): Rows[] {
+  const rng = new Rng(5);
+  return [
+    [4, 3, 1],
+    [4, 3, 2],
+    [9, 11, 5],
+    [20, 10, 5],
+    [20, 100, 1],
+  ].map(([m, n, r]) => normalMatrix(m, n, r, rng));
+}
+
+/** The normal matrices multiplied by 0, 1e-10, 1e3, 1e5, 1e10 and 1e15. */
+export function scaledMatrices(): Rows[] {
+  return fixtures().scaled;
+}
+
+/** Matrices that are not strongly stationary: an aggregator with that property must not return 0. */
+export function nonStrongMatrices(): Rows[] {
+  return fixtures().nonStrong;
+}
+
+/** A seeded m × n matrix of independent standard normal entries. */
+export function randomMatrix(m: number, n: number, seed: number): Rows {
+  return new Rng(seed).normals(m, n);
+}

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { UPGrad, UPGradWeighting } from '../../lib/aggregation/upgrad';
 import { InvalidArgumentError } from '../../lib/errors';
-import { fixtures } from './_matrices';
+import { QuadprogProjector } from '../../lib/linalg/dual_cone';
+import { fixtures, rankDeficientMatrices } from './_matrices';
 import {
   aggregate,
   assertBadInputRejected,
@@ -31,6 +32,32 @@ describe('UPGrad', () => {
     // With the default regEps = 1e-4, TorchJD documents ≈ [0.2929, 1.9004, 1.9004].
     const regularized = aggregate(new UPGrad(), rows);
     [0.2929, 1.9004, 1.9004].forEach((v, i) => expect(regularized[i]).toBeCloseTo(v, 4));
+  });
+
+  it('UPGradWeighting returns the hand-solved weights from the Gramian', () => {
+    // Same QPs as above, on G = J Jᵀ given directly: w = [½ + 11/18, 11/38 + ½].
+    const weights = tf.tidy(() =>
+      Array.from(
+        new UPGradWeighting({ regEps: 0 })
+          .apply(
+            tf.tensor2d([
+              [18, -22],
+              [-22, 38],
+            ]),
+          )
+          .dataSync(),
+      ),
+    );
+    expect(weights[0]).toBeCloseTo(0.5 + 11 / 18, 6);
+    expect(weights[1]).toBeCloseTo(11 / 38 + 0.5, 6);
+  });
+
+  it("gives the same result with the quadprog projector (TorchJD's solver)", () => {
+    for (const rows of [...typical.slice(3, 12), ...rankDeficientMatrices()]) {
+      const fast = aggregate(new UPGrad(), rows);
+      const reference = aggregate(new UPGrad({ projector: new QuadprogProjector() }), rows);
+      fast.forEach((v, i) => expect(v).toBeCloseTo(reference[i], 4));
+    }
   });
 
   it('leaves a non-conflicting Jacobian to its mean when rows agree', () => {
@@ -77,6 +104,9 @@ describe('UPGrad', () => {
     expect(out[1]).toBeCloseTo(3, 5);
     expect(new UPGrad({ prefVector: tf.tensor1d([1, 3]) }).toString()).toBe('UPGrad([1., 3.])');
     expect(new UPGrad().toString()).toBe('UPGrad');
+    expect(new UPGradWeighting({ prefVector: [0.5, 2] }).toString()).toBe(
+      'UPGradWeighting([0.5, 2.])',
+    );
     expect(() => aggregate(new UPGrad({ prefVector: [1, 2, 3] }), rows)).toThrow(/`prefVector`/);
   });
 
@@ -84,6 +114,12 @@ describe('UPGrad', () => {
     expect(() => new UPGrad({ normEps: -1 })).toThrow(InvalidArgumentError);
     expect(() => new UPGrad({ regEps: NaN })).toThrow(/`regEps`/);
     expect(() => new UPGrad({ prefVector: [] })).toThrow(/`prefVector`/);
+    // eps values belong to the projector when one is given, as in TorchJD.
+    expect(() => new UPGrad({ projector: new QuadprogProjector(), normEps: 1e-3 })).toThrow(
+      /`normEps`/,
+    );
+    const projector = new QuadprogProjector({ regEps: 1e-6 });
+    expect(new UPGrad({ projector }).gramianWeighting.projector).toBe(projector);
     assertBadInputRejected(new UPGrad());
     expect(() => new UPGradWeighting().apply(tf.ones([2, 3]) as tf.Tensor2D)).toThrow(/`gramian`/);
   });
@@ -104,6 +140,8 @@ describe('UPGrad', () => {
     const aggregator = new UPGrad();
     const J = tf.tensor2d(typical[5]);
     assertMemoryFlat(() => aggregator.apply(J).dispose());
-    J.dispose();
+    const G = tf.matMul(J, J, false, true) as tf.Tensor2D;
+    assertMemoryFlat(() => aggregator.gramianWeighting.apply(G).dispose());
+    tf.dispose([J, G]);
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backward, grad, record, zeroGrad } from '../../lib/autograd';
-import { InvalidArgumentError, NotRecordedError } from '../../lib/errors';
+import { InvalidArgumentError, NotRecordedError, UnsupportedTfjsError } from '../../lib/errors';
+import { checkEngineInternals } from '../../lib/autograd/tfjs_internals';
 
 describe('bad input', () => {
   const w = tf.variable(tf.tensor1d([1, 2]));
@@ -40,5 +41,19 @@ describe('bad input', () => {
     const y = record(() => tf.sum(w));
     y.dispose();
     expect(() => backward(y)).toThrow(/disposed/);
+  });
+});
+
+describe('the tfjs internals guard', () => {
+  it('accepts the installed tfjs engine', () => {
+    expect(() => checkEngineInternals(tf.engine())).not.toThrow();
+  });
+
+  it('names what a tfjs without the tape internals lacks', () => {
+    const stripped = { state: { gradientDepth: 0 }, startTape: () => undefined };
+    expect(() => checkEngineInternals(stripped)).toThrow(UnsupportedTfjsError);
+    expect(() => checkEngineInternals(stripped)).toThrow(
+      /engine\.endTape\(\), engine\.addTapeNode\(\), engine\.state\.kernelDepth\./,
+    );
   });
 });

@@ -1,18 +1,10 @@
 /**
- * mtlGrads and mtlBackward in real training loops: tf.layers models, every tf.train optimizer,
- * every aggregator, and memory.
+ * mtlGrads in real training loops: a tf.layers model (functional trunk, sequential heads) with
+ * every tf.train optimizer.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Aggregator } from '../../lib/aggregation/aggregator_bases';
-import { Constant } from '../../lib/aggregation/constant';
-import { DualProj } from '../../lib/aggregation/dualproj';
-import { Mean } from '../../lib/aggregation/mean';
-import { MGDA } from '../../lib/aggregation/mgda';
-import { Random } from '../../lib/aggregation/random';
-import { Sum } from '../../lib/aggregation/sum';
 import { UPGrad } from '../../lib/aggregation/upgrad';
-import { gradsMap, record, zeroGrad } from '../../lib/autograd';
-import { jacToGrad, mtlBackward, mtlGrads } from '../../lib/autojac';
+import { mtlGrads } from '../../lib/autojac';
 
 function layersModel() {
   const input = tf.input({ shape: [6] });
@@ -59,7 +51,7 @@ function layersModel() {
     tf.dispose([x, y1, y2]);
     [trunk, head1, head2].forEach((m) => m.dispose());
   };
-  return { fn, trunk, dispose };
+  return { fn, dispose };
 }
 
 const optimizers: [string, () => tf.Optimizer][] = [
@@ -92,49 +84,4 @@ describe('training a tf.layers model with mtlGrads', () => {
     optimizer.dispose();
     model.dispose();
   });
-});
-
-describe('memory', () => {
-  const aggregators: [string, () => Aggregator][] = [
-    ['UPGrad', () => new UPGrad()],
-    ['DualProj', () => new DualProj()],
-    ['MGDA', () => new MGDA()],
-    ['Mean', () => new Mean()],
-    ['Sum', () => new Sum()],
-    ['Constant', () => new Constant([0.3, 0.7])],
-    ['Random', () => new Random({ seed: 1 })],
-  ];
-
-  it.each(aggregators)(
-    'mtlGrads and mtlBackward + jacToGrad stay flat over 500 steps with %s',
-    (_, make) => {
-      const model = layersModel();
-      const optimizer = tf.train.sgd(0.01);
-      const aggregator = make();
-      const trunkVariables = model.trunk.trainableWeights.map((w) => w.read() as tf.Variable);
-      const steps = [
-        () => {
-          const { losses, grads } = mtlGrads(model.fn, { aggregator });
-          optimizer.applyGradients(grads);
-          tf.dispose([losses, grads]);
-        },
-        () => {
-          const { features, losses } = record(model.fn);
-          mtlBackward({ losses, features });
-          jacToGrad(trunkVariables, aggregator);
-          optimizer.applyGradients(gradsMap());
-          zeroGrad();
-          tf.dispose([features, losses]);
-        },
-      ];
-      for (const step of steps) {
-        step();
-        const before = tf.memory().numTensors;
-        for (let i = 0; i < 250; i++) step();
-        expect(tf.memory().numTensors).toBe(before);
-      }
-      optimizer.dispose();
-      model.dispose();
-    },
-  );
 });

@@ -1,8 +1,10 @@
-import { ActiveSetProjector, QuadprogProjector } from '../../lib/linalg/dual_cone';
-import { cholesky, invertLowerTriangular } from '../../lib/linalg/cholesky';
+import {
+  ActiveSetProjector,
+  projectorOrDefault,
+  QuadprogProjector,
+} from '../../lib/linalg/dual_cone';
 import { normalize, regularize } from '../../lib/linalg/gramian';
 import { dot, matVec, type Matrix64 } from '../../lib/linalg/matrix';
-import { projectOntoSimplex } from '../../lib/linalg/simplex';
 import { InvalidArgumentError, NumericalError } from '../../lib/errors';
 import { normalMatrix, Rng } from '../aggregation/_matrices';
 
@@ -79,84 +81,6 @@ describe('QuadprogProjector', () => {
   });
 });
 
-describe('small float64 helpers', () => {
-  it('normalize divides by the trace, or zeroes a Gramian whose trace is below eps', () => {
-    expect(
-      normalize(
-        [
-          [2, 1],
-          [1, 2],
-        ],
-        1e-4,
-      ),
-    ).toEqual([
-      [0.5, 0.25],
-      [0.25, 0.5],
-    ]);
-    expect(
-      normalize(
-        [
-          [1e-5, 0],
-          [0, 1e-5],
-        ],
-        1e-4,
-      ),
-    ).toEqual([
-      [0, 0],
-      [0, 0],
-    ]);
-    expect(
-      regularize(
-        [
-          [1, 2],
-          [3, 4],
-        ],
-        0.5,
-      ),
-    ).toEqual([
-      [1.5, 2],
-      [3, 4.5],
-    ]);
-  });
-
-  it('cholesky reconstructs A = L Lᵀ and the triangular inverse is an inverse', () => {
-    const A = gramianOf(normalMatrix(5, 7, 5, new Rng(9)));
-    const L = cholesky(A);
-    for (let i = 0; i < 5; i++) {
-      for (let j = 0; j < 5; j++) {
-        expect(dot(L[i], L[j])).toBeCloseTo(A[i][j], 10);
-        if (j > i) expect(L[i][j]).toBe(0);
-      }
-    }
-    const inverse = invertLowerTriangular(L);
-    for (let i = 0; i < 5; i++) {
-      for (let j = 0; j < 5; j++) {
-        const product = L[i].reduce((s, x, k) => s + x * inverse[k][j], 0);
-        expect(product).toBeCloseTo(i === j ? 1 : 0, 10);
-      }
-    }
-  });
-
-  it('projectOntoSimplex lands on the simplex and is the closest point among random ones', () => {
-    const rng = new Rng(4);
-    for (let trial = 0; trial < 20; trial++) {
-      const y = Array.from({ length: 5 }, () => 2 * rng.normal());
-      const x = projectOntoSimplex(y);
-      expect(x.every((v) => v >= 0)).toBe(true);
-      expect(x.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
-      const distance = (z: number[]) => Math.hypot(...z.map((v, i) => v - y[i]));
-      for (let k = 0; k < 50; k++) {
-        const raw = Array.from({ length: 5 }, () => rng.next());
-        const total = raw.reduce((s, v) => s + v, 0);
-        expect(distance(x)).toBeLessThanOrEqual(distance(raw.map((v) => v / total)) + 1e-12);
-      }
-    }
-    projectOntoSimplex([0.5, 0.5, 1]).forEach((v, i) =>
-      expect(v).toBeCloseTo([1 / 6, 1 / 6, 2 / 3][i], 12),
-    );
-  });
-});
-
 describe('ActiveSetProjector', () => {
   it.each([
     [2, 5, 2],
@@ -166,16 +90,24 @@ describe('ActiveSetProjector', () => {
     [64, 1000, 64],
   ])('finds the same solution as quadprog (m=%i, n=%i, rank %i), satisfying KKT', (m, n, r) => {
     const rng = new Rng(100 + m);
-    const G = gramianOf(normalMatrix(m, n, r, rng));
+    // A full-rank Gaussian matrix when rank = m: building an n × n orthonormal basis costs n³.
+    const G = gramianOf(r === m ? rng.normals(m, n) : normalMatrix(m, n, r, rng));
     const U = Array.from({ length: m }, (_, i) =>
       Array.from({ length: m }, (_, j) => (i === j ? 1 / m : 0)),
     );
     U.push(Array.from({ length: m }, () => rng.normal()));
     const fast = new ActiveSetProjector().project(U, G);
-    const reference = new QuadprogProjector().project(U, G);
+    // quadprog is slow at m = 64 (seconds for all rows): compare a few rows, check KKT on all.
+    const compared = U.length > 20 ? [0, 1, 2, U.length - 1] : U.map((_, k) => k);
+    const reference = new QuadprogProjector().project(
+      compared.map((k) => U[k]),
+      G,
+    );
+    compared.forEach((k, r) =>
+      fast[k].forEach((x, i) => expect(Math.abs(x - reference[r][i])).toBeLessThan(1e-9)),
+    );
     const Gn = regularize(normalize(G, 1e-4), 1e-4);
     fast.forEach((v, k) => {
-      v.forEach((x, i) => expect(Math.abs(x - reference[k][i])).toBeLessThan(1e-9));
       const lambda = matVec(Gn, v);
       for (let i = 0; i < m; i++) {
         expect(v[i] - U[k][i]).toBeGreaterThanOrEqual(-1e-12);
@@ -195,5 +127,65 @@ describe('ActiveSetProjector', () => {
         ],
       ),
     ).toThrow(NumericalError);
+  });
+});
+
+describe('projectors on extreme Gramians', () => {
+  it.each([1e-10, 1e-3, 1e5, 1e15])(
+    'solves the normalized problem for a Gramian scaled by %s (KKT to 1e-9)',
+    (scale) => {
+      const m = 12;
+      const rng = new Rng(77);
+      const G = gramianOf(normalMatrix(m, 20, m, rng)).map((row) => row.map((x) => x * scale));
+      const Gn = regularize(normalize(G, 1e-4), 1e-4);
+      const U = Array.from({ length: m }, (_, i) =>
+        Array.from({ length: m }, (_, j) => (i === j ? 1 : 0)),
+      );
+      for (const projector of [new ActiveSetProjector(), new QuadprogProjector()]) {
+        projector.project(U, G).forEach((v, k) => {
+          const lambda = matVec(Gn, v);
+          const size = Math.max(1, ...v.map(Math.abs));
+          for (let i = 0; i < m; i++) {
+            expect(v[i] - U[k][i]).toBeGreaterThanOrEqual(-1e-9 * size);
+            expect(lambda[i]).toBeGreaterThanOrEqual(-1e-9 * size);
+            expect(Math.abs(lambda[i] * (v[i] - U[k][i]))).toBeLessThan(1e-9 * size * size);
+          }
+        });
+      }
+    },
+  );
+
+  it('a Gramian below normEps is zero: v = max(u, 0) up to the regularization', () => {
+    // With G/trace replaced by 0, the problem is min regEps·‖v‖² s.t. v ≥ u: v = max(u, 0).
+    const tiny = [
+      [1e-6, 0],
+      [0, 1e-6],
+    ];
+    for (const projector of [new ActiveSetProjector(), new QuadprogProjector()]) {
+      const [v] = projector.project([[0.3, -2]], tiny);
+      expect(v[0]).toBeCloseTo(0.3, 12);
+      expect(v[1]).toBeCloseTo(0, 12);
+    }
+  });
+});
+
+describe('projectorOrDefault', () => {
+  it('builds the active-set projector from the eps, or returns the given projector', () => {
+    const fallback = projectorOrDefault({ regEps: 1e-6 });
+    expect(fallback).toBeInstanceOf(ActiveSetProjector);
+    expect(fallback.toString()).toBe('ActiveSetProjector(normEps=0.0001, regEps=0.000001)');
+    const given = new QuadprogProjector();
+    expect(projectorOrDefault({ projector: given })).toBe(given);
+  });
+
+  it('rejects eps values next to a projector, and bad eps values, naming them', () => {
+    expect(() => projectorOrDefault({ projector: new QuadprogProjector(), regEps: 1 })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => projectorOrDefault({ projector: new QuadprogProjector(), normEps: 1 })).toThrow(
+      /`normEps`/,
+    );
+    expect(() => new ActiveSetProjector({ regEps: -1 })).toThrow(/`regEps`/);
+    expect(() => new ActiveSetProjector({ normEps: NaN })).toThrow(/`normEps`/);
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * The training methods the MultiMNIST demo can compare, by command-line name. Aggregators train
+ * by Jacobian descent through the library's `mtlGrads`; scalarizers by ordinary gradient descent
+ * on `scalarizer.apply(losses)` with `tf.variableGrads`, their own parameters (if any) trained
+ * alongside the model's.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Aggregator, mtlGrads } from '../../lib';
+import * as scalarization from '../../lib/scalarization';
+import { AlignedMTL } from '../../lib/aggregation/aligned_mtl';
+import { CAGrad } from '../../lib/aggregation/cagrad';
+import { ConFIG } from '../../lib/aggregation/config';
+import { DualProj } from '../../lib/aggregation/dualproj';
+import { ExcessMTL } from '../../lib/aggregation/excess_mtl';
+import { FairGrad } from '../../lib/aggregation/fairgrad';
+import { GradDrop } from '../../lib/aggregation/graddrop';
+import { GradVac } from '../../lib/aggregation/gradvac';
+import { IMTLG } from '../../lib/aggregation/imtl_g';
+import { Mean } from '../../lib/aggregation/mean';
+import { MGDA } from '../../lib/aggregation/mgda';
+import { NashMTL } from '../../lib/aggregation/nash_mtl';
+import { PCGrad } from '../../lib/aggregation/pcgrad';
+import { Random } from '../../lib/aggregation/random';
+import { Sum } from '../../lib/aggregation/sum';
+import { UPGrad } from '../../lib/aggregation/upgrad';
+
+/** A forward pass returning the shared features and one scalar loss per task. */
+export type ForwardFn = () => { features: tf.Tensor; losses: tf.Scalar[] };
+
+/** One way of turning the tasks' losses into a parameter update. */
+export interface TrainingMethod {
+  /** Display name, e.g. `UPGrad`. */
+  readonly label: string;
+  /**
+   * Runs `forward` on one batch, updates `variables` (and the method's own parameters) with
+   * `optimizer`, and returns the tasks' losses before the step.
+   */
+  step(forward: ForwardFn, variables: tf.Variable[], optimizer: tf.Optimizer): number[];
+  /** Called after each epoch (DWA closes its epoch here). */
+  endEpoch(): void;
+  /** Frees what the method owns. */
+  dispose(): void;
+}
+
+/** Jacobian descent: the shared trunk gets the aggregation of the tasks' gradients. */
+class AggregatorMethod implements TrainingMethod {
+  constructor(
+    readonly label: string,
+    private readonly aggregator: Aggregator,
+  ) {}
+
+  step(forward: ForwardFn, _variables: tf.Variable[], optimizer: tf.Optimizer): number[] {
+    const { losses, grads } = mtlGrads(forward, { aggregator: this.aggregator });
+    optimizer.applyGradients(grads);
+    const values = losses.map((loss) => loss.dataSync()[0]);
+    tf.dispose([losses, grads]);
+    return values;
+  }
+
+  endEpoch(): void {}
+  dispose(): void {}
+}
+
+/** Hooks the scalarizers that need more than `apply` (FAMO, DWA, the trainable ones). */
+interface ScalarizerExtras {
+  /** FAMO: re-evaluates the losses on the same batch after the step. */
+  afterStep?: (lossesAfter: tf.Tensor1D) => void;
+  endEpoch?: () => void;
+  trainableVariables?: tf.Variable[];
+  dispose?: () => void;
+}
+
+/** Gradient descent on one scalar made of the losses. */
+class ScalarizerMethod implements TrainingMethod {
+  constructor(
+    readonly label: string,
+    private readonly scalarizer: scalarization.Scalarizer,
+    private readonly extras: ScalarizerExtras = {},
+  ) {}
+
+  step(forward: ForwardFn, variables: tf.Variable[], optimizer: tf.Optimizer): number[] {
+    const kept: { taskLosses?: tf.Tensor1D } = {};
+    const varList = [...variables, ...(this.extras.trainableVariables ?? [])];
+    const { value, grads } = tf.variableGrads(() => {
+      const losses = tf.stack(forward().losses) as tf.Tensor1D;
+      // Kept out of variableGrads' tidy so the per-task values can be reported.
+      kept.taskLosses = tf.keep(losses);
+      return this.scalarizer.apply(losses);
+    }, varList);
+    optimizer.applyGradients(grads);
+    const values = Array.from(kept.taskLosses!.dataSync());
+    tf.dispose([value, grads, kept.taskLosses!]);
+    if (this.extras.afterStep !== undefined) {
+      const after = tf.tidy(() => tf.stack(forward().losses) as tf.Tensor1D);
+      this.extras.afterStep(after);
+      after.dispose();
+    }
+    return values;
+  }
+
+  endEpoch(): void {
+    this.extras.endEpoch?.();
+  }
+
+  dispose(): void {
+    this.extras.dispose?.();
+  }
+}
+
+const TASKS = 2;
+
+/** Command-line name → factory. Aggregators first, then scalarizers. */
+export const METHODS: Record<string, (seed: number) => TrainingMethod> = {
+  upgrad: () => new AggregatorMethod('UPGrad', new UPGrad()),
+  mean: () => new AggregatorMethod('Mean', new Mean()),
+  sum: () => new AggregatorMethod('Sum', new Sum()),
+  mgda: () => new AggregatorMethod('MGDA', new MGDA()),
+  dualproj: () => new AggregatorMethod('DualProj', new DualProj()),
+  pcgrad: (seed) => new AggregatorMethod('PCGrad', new PCGrad({ seed })),
+  cagrad: () => new AggregatorMethod('CAGrad(c=0.5)', new CAGrad({ c: 0.5 })),
+  nashmtl: () => new AggregatorMethod('NashMTL', new NashMTL({ nTasks: TASKS })),
+  imtlg: () => new AggregatorMethod('IMTLG', new IMTLG()),
+  alignedmtl: () => new AggregatorMethod('AlignedMTL', new AlignedMTL()),
+  config: () => new AggregatorMethod('ConFIG', new ConFIG()),
+  graddrop: (seed) => new AggregatorMethod('GradDrop', new GradDrop({ seed })),
+  gradvac: (seed) => new AggregatorMethod('GradVac', new GradVac({ seed })),
+  fairgrad: () => new AggregatorMethod('FairGrad(α=1)', new FairGrad({ alpha: 1 })),
+  excessmtl: () => new AggregatorMethod('ExcessMTL', new ExcessMTL()),
+  random: (seed) => new AggregatorMethod('Random', new Random({ seed })),
+  ls: () => new ScalarizerMethod('LS (mean loss)', new scalarization.Mean()),
+  uw: () => {
+    const uw = new scalarization.UW({ shape: TASKS });
+    return new ScalarizerMethod('UW', uw, {
+      trainableVariables: uw.trainableVariables,
+      dispose: () => uw.dispose(),
+    });
+  },
+  imtll: () => {
+    const imtll = new scalarization.IMTLL({ shape: TASKS });
+    return new ScalarizerMethod('IMTL-L', imtll, {
+      trainableVariables: imtll.trainableVariables,
+      dispose: () => imtll.dispose(),
+    });
+  },
+  stch: () => new ScalarizerMethod('STCH(μ=0.5)', new scalarization.STCH({ mu: 0.5 })),
+  geomean: () => new ScalarizerMethod('GeometricMean', new scalarization.GeometricMean()),
+  dwa: () => {
+    const dwa = new scalarization.DWA({ temperature: 2 });
+    return new ScalarizerMethod('DWA', dwa, { endEpoch: () => dwa.step() });
+  },
+  famo: () => {
+    const famo = new scalarization.FAMO({ shape: TASKS });
+    return new ScalarizerMethod('FAMO', famo, { afterStep: (after) => famo.update(after) });
+  },
+  rlw: (seed) => new ScalarizerMethod('RLW', new scalarization.Random({ seed })),
+};
+
+/** Builds the method named `name`, or throws listing the known names. */
+export function createMethod(name: string, seed: number): TrainingMethod {
+  const factory = METHODS[name.toLowerCase()];
+  if (factory === undefined) {
+    throw new Error(`Unknown method '${name}'. Known: ${Object.keys(METHODS).join(', ')}.`);
+  }
+  return factory(seed);
+}

@@ -1,0 +1,262 @@
+/**
+ * The autogram engine: the Gramian JJᵀ of a batch of per-instance losses with respect to a model's
+ * weights, computed from each layer's inputs and output gradients instead of from the Jacobian.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { isRecorded } from '../autograd';
+import { differentiate, nodesOnPaths } from '../autograd/backprop';
+import { InvalidArgumentError, NotRecordedError } from '../errors';
+import { findBatchMixingNode } from './batch_mixing';
+import { rowGradientGramian } from './gramian_rules';
+import { asRecordedNode, convolutionAttrs, planSites, type Layer, type Site } from './sites';
+
+export type { Layer } from './sites';
+
+/** Options of {@link Engine}. */
+export interface EngineOptions {
+  /**
+   * The axis of the losses that indexes instances. Only `0` is supported: the instances must be
+   * independent along the first axis of every recorded tensor (TorchJD's `batch_dim=0`).
+   */
+  batchDim?: number;
+}
+
+/** The gradients of `Σ ⟨seed, losses⟩` with respect to recorded tensors (disposed ones too). */
+function gradientsAt(losses: tf.Tensor, seed: tf.Tensor, targets: tf.Tensor[]): tf.Tensor[] {
+  const found = differentiate([losses], [seed], targets, true);
+  return found.map((g, i) => g ?? tf.zeros(targets[i].shape));
+}
+
+function isTrainableVariable(t: tf.Tensor): t is tf.Variable {
+  return t instanceof tf.Variable && t.trainable;
+}
+
+/**
+ * Computes the Gramian of the Jacobian of per-instance losses with respect to the trainable weights
+ * of some layers, without materializing the Jacobian (Instance-Wise Risk Minimization, TorchJD's
+ * `autogram.Engine`; Jacobian descent: Quinton & Rey, "Jacobian Descent for Multi-Objective
+ * Optimization", 2024).
+ *
+ * The gradients of every loss with respect to every layer output come from ONE backward pass seeded
+ * with ones, which is exact because instance i's loss depends on instance i only. Then, per weight:
+ * - `Dense` kernels (`BatchMatMul` or the fused linear matmul): `(AAᵀ) ∘ (ΔΔᵀ)`;
+ * - biases added on the last axis (`Dense`, `Conv2D`): `ΔΔᵀ` after summing over positions;
+ * - `Embedding` tables (`GatherV2`): index-equality mask times `ΔΔᵀ`, summed per instance pair;
+ * - `Conv2D` kernels (`Conv2D`, or the fused kernel of a linear `Conv2D`, whose strides, padding and
+ *   dilations are read from the layer's config): per-instance kernel gradients, one batch-of-one
+ *   pass each (together the cost of one batched pass), then `RRᵀ`;
+ * - weights tiled once per instance (`LayerNormalization`'s gamma and beta): the gradient of each
+ *   instance's copy, `RRᵀ`;
+ * - every other weight (`BatchNormalization` in inference mode, weights used twice, custom
+ *   layers…): the exact fallback, one backward pass per loss restricted to those weights. Always
+ *   exact, slower.
+ *
+ * A recorded reduction over the batch axis (e.g. `BatchNormalization` called with
+ * `training: true`) mixes instances; `computeGramian` then throws an `InvalidArgumentError` rather
+ * than return a wrong Gramian.
+ *
+ * A losses tensor with more than one axis is treated as the flat vector of its elements (row-major),
+ * as TorchJD ≥ 0.12: a [b, t] matrix gives a [b·t, b·t] Gramian (one backward pass per column).
+ *
+ * @example
+ * ```ts
+ * const engine = new Engine(model, { batchDim: 0 });
+ * const losses = record(() => tf.sum(tf.squaredDifference(model.apply(x) as tf.Tensor, y), 1));
+ * const G = engine.computeGramian(losses);                 // [b, b]
+ * const w = new UPGradWeighting().apply(G);
+ * autograd.backward(losses, { gradient: w });             // .grad of every weight
+ * optimizer.applyGradients(gradsMap()); zeroGrad();
+ * ```
+ */
+export class Engine {
+  /** The layers whose trainable weights the Gramian is taken with respect to. */
+  readonly layers: Layer[];
+  /** The axis of the losses that indexes instances (always 0). */
+  readonly batchDim: number;
+
+  constructor(modelOrLayers: tf.LayersModel | Layer[], options: EngineOptions = {}) {
+    if (modelOrLayers instanceof tf.LayersModel) {
+      this.layers = [modelOrLayers];
+    } else if (Array.isArray(modelOrLayers) && modelOrLayers.length > 0) {
+      modelOrLayers.forEach((layer, i) => {
+        if (layer === null || typeof layer !== 'object' || !('trainableWeights' in layer)) {
+          throw new InvalidArgumentError('modelOrLayers', `element ${i} is not a tf layer.`);
+        }
+      });
+      this.layers = [...modelOrLayers];
+    } else {
+      throw new InvalidArgumentError(
+        'modelOrLayers',
+        'expected a tf.LayersModel or a non-empty array of tf layers.',
+      );
+    }
+    const batchDim = options.batchDim ?? 0;
+    if (batchDim !== 0) {
+      throw new InvalidArgumentError(
+        'batchDim',
+        `only 0 is supported (instances along the first axis), got ${String(batchDim)}.`,
+      );
+    }
+    this.batchDim = batchDim;
+    const weightsKnown = this.layers.every(
+      (layer) => layer.built || layer instanceof tf.LayersModel,
+    );
+    if (weightsKnown && this.weights().length === 0) {
+      throw new InvalidArgumentError('modelOrLayers', 'the layers have no trainable weights.');
+    }
+  }
+
+  /** The trainable variables of the engine's layers, each once. */
+  weights(): tf.Variable[] {
+    const seen = new Map<number, tf.Variable>();
+    for (const layer of this.layers) {
+      for (const weight of layer.trainableWeights) {
+        const variable = weight.read();
+        if (isTrainableVariable(variable)) seen.set(variable.id, variable);
+      }
+    }
+    return [...seen.values()];
+  }
+
+  /**
+   * The [m, m] Gramian of the Jacobian of the m elements of `losses` (recorded by `record`, instances
+   * along axis 0) with respect to the layers' trainable weights. The recorded graph is kept, for
+   * the weighted `autograd.backward(losses, { gradient: weights })` that follows. The caller owns
+   * the result.
+   */
+  computeGramian(losses: tf.Tensor): tf.Tensor2D {
+    const { sites, fallbackWeights } = this.plan(losses);
+    const batchSize = losses.shape[0];
+    const rowCount = losses.size;
+    return tf.tidy(() => {
+      let gramian: tf.Tensor2D = tf.zeros([rowCount, rowCount]);
+      const add = (part: tf.Tensor2D) => {
+        gramian = tf.add(gramian, part);
+      };
+      const tasks = rowCount / batchSize;
+      if (sites.length > 0) {
+        const outputs = [...new Map(sites.map((s) => [s.output, s.rowShape])).entries()];
+        const rows = outputGradientRows(losses, outputs, tasks);
+        const repeat = (perInstance: tf.Tensor) => repeatRows(perInstance, tasks);
+        for (const site of sites) add(site.contribution(rows.get(site.output)!, repeat));
+      }
+      if (fallbackWeights.length > 0) {
+        add(rowGradientGramian(perRowGradients(losses, fallbackWeights)));
+      }
+      return gramian;
+    });
+  }
+
+  /**
+   * Which rule `computeGramian(losses)` would use for each trainable weight the losses depend on
+   * (weight name → `'dense' | 'bias' | 'embedding' | 'conv2d' | 'broadcast' | 'fallback'`): to check that a model
+   * takes the fast paths. Computes nothing.
+   *
+   * @example
+   * ```ts
+   * engine.rulesFor(losses); // { 'dense_Dense1/kernel': 'dense', 'dense_Dense1/bias': 'bias' }
+   * ```
+   */
+  rulesFor(losses: tf.Tensor): Record<string, string> {
+    const { sites, fallbackWeights } = this.plan(losses);
+    const rules: Record<string, string> = {};
+    for (const site of sites) rules[site.weight.name] = site.rule;
+    for (const weight of fallbackWeights) rules[weight.name] = 'fallback';
+    return rules;
+  }
+
+  /** Validates `losses` and assigns each weight it depends on a rule. */
+  private plan(losses: tf.Tensor): {
+    sites: (Site & { weight: tf.Variable })[];
+    fallbackWeights: tf.Variable[];
+  } {
+    if (!(losses instanceof tf.Tensor) || losses.isDisposed) {
+      throw new InvalidArgumentError('losses', 'expected a live tf.Tensor.');
+    }
+    if (losses.rank === 0) {
+      throw new InvalidArgumentError(
+        'losses',
+        'expected one loss per instance (at least one axis, instances along axis 0), got a scalar.',
+      );
+    }
+    if (!isRecorded(losses)) {
+      throw new NotRecordedError(
+        '`losses` was not computed inside record(): compute it inside `record(() => …)` so that ' +
+          'the engine can differentiate it.',
+      );
+    }
+    const weights = this.weights();
+    if (weights.length === 0) {
+      throw new InvalidArgumentError('modelOrLayers', 'the layers have no trainable weights.');
+    }
+    const batchSize = losses.shape[0];
+    const nodes = nodesOnPaths([losses], new Set(weights.map((w) => w.id))).path.map(({ node }) =>
+      asRecordedNode(node),
+    );
+    const mixing = findBatchMixingNode(nodes, batchSize);
+    if (mixing !== undefined) {
+      throw new InvalidArgumentError(
+        'losses',
+        `the recorded operation ${mixing.kernelName} reduces over the batch axis, so instances are ` +
+          'not independent and the Gramian cannot be derived from one backward pass. Call ' +
+          'BatchNormalization layers with training: false (or replace them, e.g. by ' +
+          'LayerNormalization), and keep per-instance losses apart.',
+      );
+    }
+    return planSites(nodes, weights, batchSize, convolutionAttrs(this.layers));
+  }
+}
+
+/** Repeats each instance `times` times, consecutively, to line up with (instance, task) rows. */
+function repeatRows(perInstance: tf.Tensor, times: number): tf.Tensor {
+  if (times === 1) return perInstance;
+  const [b, ...rest] = perInstance.shape;
+  const tiled = tf.tile(tf.expandDims(perInstance, 1), [1, times, ...rest.map(() => 1)]);
+  return tf.reshape(tiled, [b * times, ...rest]);
+}
+
+/**
+ * The gradient of every loss element with respect to each of `outputs`, one row per loss element
+ * (row-major order of `losses`): one backward pass per non-batch element, seeded with ones on that
+ * element of every instance.
+ */
+function outputGradientRows(
+  losses: tf.Tensor,
+  outputs: [tf.Tensor, number[]][],
+  tasks: number,
+): Map<tf.Tensor, tf.Tensor> {
+  const targets = outputs.map(([output]) => output);
+  const batchSize = losses.shape[0];
+  const perTask: tf.Tensor[][] = [];
+  for (let task = 0; task < tasks; task++) {
+    const seed = seedOn(losses.shape, (flat) => flat % tasks === task);
+    perTask.push(gradientsAt(losses, seed, targets));
+    seed.dispose();
+  }
+  const rows = new Map<tf.Tensor, tf.Tensor>();
+  outputs.forEach(([output, rowShape], j) => {
+    const perInstance = perTask.map((grads) => tf.reshape(grads[j], [batchSize, ...rowShape]));
+    const stacked = tasks === 1 ? perInstance[0] : tf.stack(perInstance, 1);
+    rows.set(output, tf.reshape(stacked, [batchSize * tasks, ...rowShape]));
+  });
+  return rows;
+}
+
+/** A tensor of `shape` holding 1 at the row-major positions `selected` picks and 0 elsewhere. */
+function seedOn(shape: number[], selected: (flatIndex: number) => boolean): tf.Tensor {
+  const values = new Float32Array(tf.util.sizeFromShape(shape));
+  for (let i = 0; i < values.length; i++) if (selected(i)) values[i] = 1;
+  return tf.tensor(values, shape);
+}
+
+/** The exact fallback: the gradient of each loss element with respect to `weights`, one row each. */
+function perRowGradients(losses: tf.Tensor, weights: tf.Variable[]): tf.Tensor2D {
+  const rowCount = losses.size;
+  const rows: tf.Tensor[] = [];
+  for (let r = 0; r < rowCount; r++) {
+    const seed = seedOn(losses.shape, (flat) => flat === r);
+    const grads = gradientsAt(losses, seed, weights);
+    rows.push(tf.concat(grads.map((g) => tf.reshape(g, [-1]))));
+  }
+  return tf.stack(rows) as tf.Tensor2D;
+}
