@@ -14,4 +14,5 @@ export { Random, RandomWeighting } from './random';
 export type { RandomOptions } from './random';
 export { Sum, SumWeighting } from './sum';
 export { UPGrad, UPGradWeighting } from './upgrad';
+export { PrefVector } from './pref_vector';
 export type { UPGradOptions } from './upgrad';
