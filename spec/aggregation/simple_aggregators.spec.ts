@@ -55,6 +55,10 @@ describe('Constant', () => {
     expect(() => aggregate(new Constant([1, 2, 3]), J)).toThrow(InvalidArgumentError);
     expect(() => aggregate(new Constant([1, 2, 3]), J)).toThrow(/3 rows/);
     expect(() => new Constant([])).toThrow(/`weights`/);
+    const matrix = tf.tensor2d(J);
+    const constant = new Constant([1, 2]);
+    assertMemoryFlat(() => constant.apply(matrix).dispose());
+    matrix.dispose();
     expect(() => new ConstantWeighting(tf.ones([2, 2]) as unknown as tf.Tensor1D)).toThrow(
       /`weights`/,
     );
