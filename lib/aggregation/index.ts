@@ -14,6 +14,7 @@ export { Random, RandomWeighting } from './random';
 export type { RandomOptions } from './random';
 export { Sum, SumWeighting } from './sum';
 export { UPGrad, UPGradWeighting } from './upgrad';
+export { PrefVector } from './pref_vector';
 export type { UPGradOptions } from './upgrad';
 export { AlignedMTL, AlignedMTLWeighting } from './aligned_mtl';
 export type { AlignedMTLOptions, AlignedMTLScaleMode } from './aligned_mtl';

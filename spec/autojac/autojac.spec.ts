@@ -74,6 +74,23 @@ describe('jac and autojac.backward', () => {
     dispose();
   });
 
+  it('jac, autojac.backward and jacToGrad keep memory flat over 200 steps', () => {
+    const p = tf.variable(tf.tensor1d([1, 2]));
+    const step = () => {
+      const [y1, y2] = record(() => [tf.dot(tf.tensor1d([-1, 1]), p), tf.sum(tf.square(p))]);
+      const [J] = jac([y1, y2], [p], { retainGraph: true });
+      backward([y1, y2]);
+      jacToGrad([p], new UPGrad());
+      zeroGrad();
+      tf.dispose([J, y1, y2]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 200; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    p.dispose();
+  });
+
   it('jacToGrad with optimizeGramianComputation gives the same gradients', () => {
     const a = doc();
     backward([a.y1, a.y2]);
