@@ -11,9 +11,7 @@
  * Run: npx tsx demos/scalarization.ts
  */
 import * as tf from '@tensorflow/tfjs';
-import { mtlGrads, UPGrad, useFastestBackend } from '../lib';
-// The scalarizers, until the top-level barrel exports the `scalarization` namespace.
-import * as scalarization from '../lib/scalarization';
+import { mtlGrads, UPGrad, useFastestBackend, scalarization } from '../lib';
 import { ProgressBar } from './common/progress';
 import { writeChartsSvg } from './common/svg';
 
