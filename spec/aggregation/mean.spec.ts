@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Mean, MeanWeighting } from '../../lib/aggregation/mean';
+import { UPGrad } from '../../lib/aggregation/upgrad';
 import { fixtures, randomMatrix } from './_matrices';
 import {
   aggregate,
@@ -58,5 +59,16 @@ describe('Mean', () => {
     const aggregator = new Mean();
     assertMemoryFlat(() => aggregator.apply(matrix).dispose());
     matrix.dispose();
+  });
+});
+
+describe('a Jacobian with no columns', () => {
+  it('aggregates to an empty vector, as TorchJD', () => {
+    for (const aggregator of [new Mean(), new UPGrad()]) {
+      const matrix = tf.zeros([3, 0]) as tf.Tensor2D;
+      const out = aggregator.apply(matrix);
+      expect(out.shape).toEqual([0]);
+      tf.dispose([matrix, out]);
+    }
   });
 });
