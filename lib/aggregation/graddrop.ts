@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { readVectorOption, vectorToString } from '../linalg/vector';
 import { Aggregator } from './aggregator_bases';
-import { uniformGenerator } from './random';
+import { uniformGenerator } from '../random_stream';
 
 /** Options of {@link GradDrop}. */
 export interface GradDropOptions {

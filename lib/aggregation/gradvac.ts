@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { checkSeed, shuffled, type SeedOptions } from './pcgrad';
-import { uniformGenerator } from './random';
+import { uniformGenerator } from '../random_stream';
 import { GramianWeighting } from './weighting_bases';
 
 /** Options of {@link GradVac} and {@link GradVacWeighting}. */

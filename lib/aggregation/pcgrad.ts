@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
-import { uniformGenerator } from './random';
+import { uniformGenerator } from '../random_stream';
 import { GramianWeighting } from './weighting_bases';
 
 /** Options of the methods that visit the objectives in a random order (PCGrad, GradVac). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { RandomStream } from '../random_stream';
 import { WeightedAggregator } from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
 
@@ -7,19 +7,6 @@ import { MatrixWeighting } from './weighting_bases';
 export interface RandomOptions {
   /** Seed of the weights' random stream, for reproducible runs. Without it, `Math.random`. */
   seed?: number;
-}
-
-/** A seedable uniform generator on [0, 1) (mulberry32). */
-export function uniformGenerator(seed?: number): () => number {
-  if (seed === undefined) return Math.random;
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -35,34 +22,20 @@ export function uniformGenerator(seed?: number): () => number {
  * ```
  */
 export class RandomWeighting extends MatrixWeighting {
-  private uniform: () => number;
+  private readonly stream: RandomStream;
 
-  constructor(private readonly options: RandomOptions = {}) {
+  constructor(options: RandomOptions = {}) {
     super();
-    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
-      throw new InvalidArgumentError('seed', `expected an integer, got ${options.seed}.`);
-    }
-    this.uniform = uniformGenerator(options.seed);
+    this.stream = new RandomStream(options.seed);
   }
 
   /** Restarts the random stream from the seed. */
   reset(): void {
-    this.uniform = uniformGenerator(this.options.seed);
+    this.stream.reset();
   }
 
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
-    const normals = Array.from({ length: matrix.shape[0] }, () => this.standardNormal());
-    const max = Math.max(...normals);
-    const exps = normals.map((z) => Math.exp(z - max));
-    const total = exps.reduce((s, e) => s + e, 0);
-    return tf.tensor1d(exps.map((e) => e / total));
-  }
-
-  private standardNormal(): number {
-    // Box–Muller; 1 - u keeps the logarithm finite.
-    const u = 1 - this.uniform();
-    const v = this.uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return tf.tensor1d(this.stream.softmaxOfNormals(matrix.shape[0]));
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
-import { softmax } from './random';
+import { softmax } from '../random_stream';
 import { Scalarizer } from './scalarizer_base';
 import {
   checkLossesShape,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { uniformGenerator, type RandomOptions } from '../aggregation/random';
+import type { RandomOptions } from '../aggregation/random';
+import { RandomStream } from '../random_stream';
 import { InvalidArgumentError } from '../errors';
 import { Scalarizer } from './scalarizer_base';
 
@@ -19,38 +20,20 @@ export type { RandomOptions } from '../aggregation/random';
  * ```
  */
 export class Random extends Scalarizer {
-  private uniform: () => number;
+  private readonly stream: RandomStream;
 
-  constructor(private readonly options: RandomOptions = {}) {
+  constructor(options: RandomOptions = {}) {
     super();
-    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
-      throw new InvalidArgumentError('seed', `expected an integer, got ${options.seed}.`);
-    }
-    this.uniform = uniformGenerator(options.seed);
+    this.stream = new RandomStream(options.seed);
   }
 
   /** Restarts the random stream from the seed. */
   reset(): void {
-    this.uniform = uniformGenerator(this.options.seed);
+    this.stream.reset();
   }
 
   forward(losses: tf.Tensor): tf.Scalar {
-    const weights = softmax(Array.from({ length: losses.size }, () => this.standardNormal()));
+    const weights = this.stream.softmaxOfNormals(losses.size);
     return tf.tidy(() => tf.sum(tf.mul(tf.tensor(weights, losses.shape, 'float32'), losses)));
   }
-
-  private standardNormal(): number {
-    // Box–Muller; 1 - u keeps the logarithm finite.
-    const u = 1 - this.uniform();
-    const v = this.uniform();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-}
-
-/** Softmax in float64, shifted by the maximum so that no exponential overflows. */
-export function softmax(logits: number[]): number[] {
-  const max = Math.max(...logits);
-  const exps = logits.map((z) => Math.exp(z - max));
-  const total = exps.reduce((s, e) => s + e, 0);
-  return exps.map((e) => e / total);
 }

@@ -4,7 +4,7 @@
  * factors with a chosen rank, with left-singular structure that makes them strongly stationary,
  * strictly weakly stationary, or not weakly stationary. Plain number[][]: specs make tensors.
  */
-import { uniformGenerator } from '../../lib/aggregation/random';
+import { uniformGenerator } from '../../lib/random_stream';
 
 export type Rows = number[][];
 

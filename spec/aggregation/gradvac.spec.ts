@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GradVac, GradVacWeighting } from '../../lib/aggregation/gradvac';
 import { PCGrad } from '../../lib/aggregation/pcgrad';
-import { uniformGenerator } from '../../lib/aggregation/random';
+import { uniformGenerator } from '../../lib/random_stream';
 import { InvalidArgumentError } from '../../lib/errors';
 import { fixtures, Rng } from './_matrices';
 import {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PCGrad, PCGradWeighting } from '../../lib/aggregation/pcgrad';
-import { uniformGenerator } from '../../lib/aggregation/random';
+import { uniformGenerator } from '../../lib/random_stream';
 import { UPGradWeighting } from '../../lib/aggregation/upgrad';
 import { InvalidArgumentError } from '../../lib/errors';
 import { fixtures, Rng } from './_matrices';
