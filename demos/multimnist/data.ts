@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 /** MNIST digits are 28 × 28 pixels. */
 export const DIGIT_SIZE = 28;
 const DIGIT_PIXELS = DIGIT_SIZE * DIGIT_SIZE;
+/** Ten digit classes, so ten outputs per head. */
 export const NUM_CLASSES = 10;
 
 /** All the source digits, pixels in [0, 1], row-major, one 784-value block per digit. */

@@ -5,24 +5,27 @@
  * alongside the model's.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Aggregator, mtlGrads } from '../../lib';
-import * as scalarization from '../../lib/scalarization';
-import { AlignedMTL } from '../../lib/aggregation/aligned_mtl';
-import { CAGrad } from '../../lib/aggregation/cagrad';
-import { ConFIG } from '../../lib/aggregation/config';
-import { DualProj } from '../../lib/aggregation/dualproj';
-import { ExcessMTL } from '../../lib/aggregation/excess_mtl';
-import { FairGrad } from '../../lib/aggregation/fairgrad';
-import { GradDrop } from '../../lib/aggregation/graddrop';
-import { GradVac } from '../../lib/aggregation/gradvac';
-import { IMTLG } from '../../lib/aggregation/imtl_g';
-import { Mean } from '../../lib/aggregation/mean';
-import { MGDA } from '../../lib/aggregation/mgda';
-import { NashMTL } from '../../lib/aggregation/nash_mtl';
-import { PCGrad } from '../../lib/aggregation/pcgrad';
-import { Random } from '../../lib/aggregation/random';
-import { Sum } from '../../lib/aggregation/sum';
-import { UPGrad } from '../../lib/aggregation/upgrad';
+import {
+  AlignedMTL,
+  Aggregator,
+  CAGrad,
+  ConFIG,
+  DualProj,
+  ExcessMTL,
+  FairGrad,
+  GradDrop,
+  GradVac,
+  IMTLG,
+  Mean,
+  MGDA,
+  mtlGrads,
+  NashMTL,
+  PCGrad,
+  Random,
+  scalarization,
+  Sum,
+  UPGrad,
+} from '../../lib';
 
 /** A forward pass returning the shared features and one scalar loss per task. */
 export type ForwardFn = () => { features: tf.Tensor; losses: tf.Scalar[] };

@@ -5,7 +5,7 @@
  */
 import { solveQP } from 'quadprog';
 import { InvalidArgumentError, NumericalError } from '../errors';
-import { solveBoxQp } from './block_pivoting';
+import { BoxQpSolver } from './block_pivoting';
 import { cholesky, invertLowerTriangular } from './cholesky';
 import { normalize, regularize } from './gramian';
 import type { Matrix64 } from './matrix';
@@ -137,7 +137,8 @@ export class ActiveSetProjector implements DualConeProjector {
     if (!prepared.every((row) => row.every(Number.isFinite))) {
       throw new NumericalError('The Gramian has NaN or infinite entries.');
     }
-    return U.map((u) => solveBoxQp(prepared, u) ?? this.fallback.project([u], G)[0]);
+    const solver = new BoxQpSolver(prepared);
+    return U.map((u) => solver.solve(u) ?? this.fallback.project([u], G)[0]);
   }
 
   toString(): string {

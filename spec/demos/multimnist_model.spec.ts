@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mtlGrads } from '../../lib';
-import { Mean } from '../../lib/aggregation/mean';
+import { Mean, mtlGrads } from '../../lib';
 import {
   conv2dInputGradient,
   conv2dKernelGradient,

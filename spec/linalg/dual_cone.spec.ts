@@ -189,3 +189,30 @@ describe('projectorOrDefault', () => {
     expect(() => new ActiveSetProjector({ normEps: NaN })).toThrow(/`normEps`/);
   });
 });
+
+describe('ActiveSetProjector when most constraints are free', () => {
+  it('matches quadprog and KKT when every pair of rows conflicts (solved on the complement)', () => {
+    // Rows gᵢ = eᵢ − (1.5/m)·1 have negative pairwise products, so for u = eᵢ/m the gradient at
+    // x = 0 frees every j ≠ i: the free set is m − 1 and the complement formula is the one used.
+    const m = 40;
+    const rows = Array.from({ length: m }, (_, i) =>
+      Array.from({ length: m }, (_, j) => (i === j ? 1 : 0) - 1.5 / m),
+    );
+    const G = rows.map((a) => rows.map((b) => dot(a, b)));
+    const U = Array.from({ length: m }, (_, i) =>
+      Array.from({ length: m }, (_, j) => (i === j ? 1 / m : 0)),
+    );
+    const fast = new ActiveSetProjector().project(U, G);
+    const reference = new QuadprogProjector().project(U, G);
+    const Gn = regularize(normalize(G, 1e-4), 1e-4);
+    fast.forEach((v, k) => {
+      v.forEach((x, i) => expect(Math.abs(x - reference[k][i])).toBeLessThan(1e-9));
+      const lambda = matVec(Gn, v);
+      for (let i = 0; i < m; i++) {
+        expect(v[i] - U[k][i]).toBeGreaterThanOrEqual(-1e-12);
+        expect(lambda[i]).toBeGreaterThanOrEqual(-1e-10);
+        expect(Math.abs(lambda[i] * (v[i] - U[k][i]))).toBeLessThan(1e-10);
+      }
+    });
+  });
+});
