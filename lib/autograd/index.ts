@@ -17,3 +17,10 @@ export {
 export { recordedNodes } from './recorded_nodes';
 export type { RecordedNode } from './recorded_nodes';
 export { GraphFreedError, NotRecordedError } from '../errors';
+/**
+ * @internal The backprop primitives and tape-node type the autogram engine builds on; not part of
+ * the public API.
+ */
+export { differentiate, nodesOnPaths } from './backprop';
+/** @internal */
+export type { TapeNode } from './tfjs_internals';

@@ -3,8 +3,7 @@
  * weights, computed from each layer's inputs and output gradients instead of from the Jacobian.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isRecorded } from '../autograd';
-import { differentiate, nodesOnPaths } from '../autograd/backprop';
+import { differentiate, isRecorded, nodesOnPaths } from '../autograd';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';

@@ -4,7 +4,7 @@
  * `Engine` for the list), with the layer inputs a rule needs recovered from saved tensors.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TapeNode } from '../autograd/tfjs_internals';
+import type { TapeNode } from '../autograd';
 import {
   biasGramian,
   conv2dKernelRowGradients,
