@@ -227,20 +227,7 @@ function siteFor(
       if (x === undefined || filter === undefined || name !== 'filter' || x.rank !== 4) {
         return undefined;
       }
-      return {
-        rule: 'conv2d',
-        output,
-        rowShape,
-        contribution: (rows, repeat) =>
-          rowGradientGramian(
-            conv2dKernelRowGradients(
-              repeat(x) as tf.Tensor4D,
-              rows as tf.Tensor4D,
-              filter as tf.Tensor4D,
-              attrs,
-            ),
-          ),
-      };
+      return conv2dSite(output, rowShape, x, filter, attrs);
     }
     case 'Tile': {
       // A weight copied once per instance (LayerNormalization's gamma and beta): row i of the copy
@@ -273,20 +260,7 @@ function siteFor(
       const filter = node.live('1');
       if (name !== '1' || x === undefined || filter === undefined || x.rank !== 4) return undefined;
       if (layerConvAttrs === undefined) return undefined;
-      return {
-        rule: 'conv2d',
-        output,
-        rowShape,
-        contribution: (rows, repeat) =>
-          rowGradientGramian(
-            conv2dKernelRowGradients(
-              repeat(x) as tf.Tensor4D,
-              rows as tf.Tensor4D,
-              filter as tf.Tensor4D,
-              layerConvAttrs,
-            ),
-          ),
-      };
+      return conv2dSite(output, rowShape, x, filter, layerConvAttrs);
     }
     default:
       return undefined;
@@ -297,6 +271,30 @@ function siteFor(
  * The Embedding lookup flattens its [b, …] indices before gathering, so the gathered rows of one
  * instance are consecutive; the batch axis is not the output's first axis there.
  */
+/** A Conv2D kernel site: per-instance kernel gradients from batch-of-one slices, then `RRᵀ`. */
+function conv2dSite(
+  output: tf.Tensor,
+  rowShape: number[],
+  x: tf.Tensor,
+  filter: tf.Tensor,
+  attrs: Record<string, unknown>,
+): Site {
+  return {
+    rule: 'conv2d',
+    output,
+    rowShape,
+    contribution: (rows, repeat) =>
+      rowGradientGramian(
+        conv2dKernelRowGradients(
+          repeat(x) as tf.Tensor4D,
+          rows as tf.Tensor4D,
+          filter as tf.Tensor4D,
+          attrs,
+        ),
+      ),
+  };
+}
+
 function embeddingSite(node: RecordedNode, name: string, batchSize: number): Site | undefined {
   const output = node.outputs[0];
   const indices = node.live('indices');
