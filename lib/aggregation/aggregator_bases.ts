@@ -78,9 +78,13 @@ export function combine(matrix: tf.Tensor2D, weights: tf.Tensor1D): tf.Tensor1D 
 
 /** Throws an `InvalidArgumentError` naming `argument` if `tensor` has a NaN or infinite entry. */
 export function checkIsFinite(tensor: tf.Tensor, argument: string): void {
-  if (tensor.size === 0) return; // tf.all of nothing is false on some backends; nothing is non-finite
-  const allFinite = tf.tidy(() => tf.all(tf.isFinite(tensor)).dataSync()[0]);
-  if (!allFinite) {
+  if (!isAllFinite(tensor)) {
     throw new InvalidArgumentError(argument, 'expected finite values, found NaN or Infinity.');
   }
+}
+
+/** True if no entry of `tensor` is NaN or infinite (one reduction on the backend, one download). */
+export function isAllFinite(tensor: tf.Tensor): boolean {
+  if (tensor.size === 0) return true; // tf.all of nothing is false on some backends
+  return tf.tidy(() => tf.all(tf.isFinite(tensor)).dataSync()[0]) === 1;
 }

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   GramianWeightedAggregator,
+  isAllFinite,
   WeightedAggregator,
   type Aggregator,
 } from '../aggregation/aggregator_bases';
@@ -53,7 +54,7 @@ export function aggregateJacobians(
         matrices.map((j) => tf.matMul(j, j, false, true)).reduce((a, b) => tf.add(a, b)),
       ) as tf.Tensor2D;
       try {
-        if (!tf.tidy(() => tf.all(tf.isFinite(gramian)).dataSync()[0])) throwNonFinite();
+        if (!isAllFinite(gramian)) throwNonFinite();
         const weights = aggregator.gramianWeighting.apply(gramian);
         const gradients = tf.tidy(() =>
           matrices.map((j, i) =>
@@ -69,7 +70,7 @@ export function aggregateJacobians(
     }
     const matrix = tf.concat(matrices, 1) as tf.Tensor2D;
     try {
-      if (!tf.tidy(() => tf.all(tf.isFinite(matrix)).dataSync()[0])) throwNonFinite();
+      if (!isAllFinite(matrix)) throwNonFinite();
       let weights: number[] | undefined;
       const capture =
         aggregator instanceof WeightedAggregator
