@@ -29,7 +29,8 @@ export function canUseGramianSum(aggregator: Aggregator): aggregator is GramianW
   );
 }
 
-function throwNonFinite(): never {
+/** The error for a Jacobian (or its Gramian) with NaN or infinite entries. */
+export function throwNonFinite(): never {
   throw new NumericalError(
     'The Jacobian has NaN or infinite entries (a loss or one of its gradients is not finite); ' +
       'refusing to aggregate it into the gradients.',

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Aggregator } from '../aggregation/aggregator_bases';
 import { accumulateGrad, accumulateJac, freeGraphsReaching } from '../autograd';
-import { aggregateJacobians } from './aggregate_jacobians';
+import { mtlAggregated } from './mtl_aggregated';
 import { mtlJacobian, type MtlInputs } from './mtl_jacobian';
 
 /** Options of {@link mtlBackward}. */
@@ -38,22 +38,24 @@ export interface MtlBackwardOptions extends MtlInputs {
  * ```
  */
 export function mtlBackward(options: MtlBackwardOptions): void {
+  if (options.aggregator !== undefined) {
+    // Aggregated before touching the store, so a rejected Jacobian (NumericalError) changes nothing.
+    const result = mtlAggregated(options, options.aggregator);
+    try {
+      result.taskParams.forEach((p, i) => accumulateGrad(p, result.taskGradients[i]));
+      result.sharedParams.forEach((p, i) => accumulateGrad(p, result.sharedGradients[i]));
+    } finally {
+      tf.dispose([...result.taskGradients, ...result.sharedGradients]);
+      if (!options.retainGraph) freeGraphsReaching([...result.losses, ...result.features]);
+    }
+    return;
+  }
   const result = mtlJacobian(options);
-  let gradients: tf.Tensor[] = [];
   try {
-    // Aggregate before touching the store, so a rejected Jacobian (NumericalError) changes nothing.
-    // The Gramian-sum shortcut is taken only when exactly equivalent (see aggregateJacobians).
-    if (options.aggregator !== undefined && result.sharedParams.length > 0) {
-      gradients = aggregateJacobians(result.sharedJacobians, options.aggregator, true).gradients;
-    }
     result.taskParams.forEach((p, i) => accumulateGrad(p, result.taskGradients[i]));
-    if (options.aggregator === undefined) {
-      result.sharedParams.forEach((p, i) => accumulateJac(p, result.sharedJacobians[i]));
-    } else {
-      result.sharedParams.forEach((p, i) => accumulateGrad(p, gradients[i]));
-    }
+    result.sharedParams.forEach((p, i) => accumulateJac(p, result.sharedJacobians[i]));
   } finally {
-    tf.dispose([...result.taskGradients, ...result.sharedJacobians, ...gradients]);
+    tf.dispose([...result.taskGradients, ...result.sharedJacobians]);
     if (!options.retainGraph) freeGraphsReaching([...result.losses, ...result.features]);
   }
 }

@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Aggregator } from '../aggregation/aggregator_bases';
 import { freeGraphsReaching, record } from '../autograd';
 import { InvalidArgumentError } from '../errors';
-import { aggregateJacobians } from './aggregate_jacobians';
-import { mtlJacobian } from './mtl_jacobian';
+import { mtlAggregated } from './mtl_aggregated';
 
 /** Options of {@link mtlGrads}. */
 export interface MtlGradsOptions {
@@ -30,8 +29,10 @@ export interface MtlGradsResult {
  * `features` and one scalar loss per task), and returns the gradients of every parameter: task
  * parameters get their loss's gradient, shared parameters the aggregation of the Jacobian of all
  * losses. The `.grad`/`.jac` store is not touched and no graph is left behind. Equivalent to
- * `record` + `mtlBackward` + `jacToGrad`, but it skips building the concatenated Jacobian when the
- * aggregator only needs its Gramian.
+ * `record` + `mtlBackward` + `jacToGrad`, and faster: when the aggregator only needs the Gramian
+ * (UPGrad, MGDA, DualProj… without hooks), the Jacobian is never formed. The Gramian is built from
+ * each task's gradients at the trunk's layer outputs, and the shared gradients come from one
+ * weighted backward pass through the trunk.
  *
  * @example
  * ```ts
@@ -61,27 +62,19 @@ export function mtlGrads(
   const features = Array.isArray(out.features) ? out.features : [out.features];
   const keep = new Set(out.losses);
   try {
-    const result = mtlJacobian({
-      losses: out.losses,
-      features: out.features,
-      sharedParams: options.sharedParams,
-      tasksParams: options.tasksParams,
-    });
+    const result = mtlAggregated(
+      {
+        losses: out.losses,
+        features: out.features,
+        sharedParams: options.sharedParams,
+        tasksParams: options.tasksParams,
+      },
+      options.aggregator,
+    );
     const grads: tf.NamedTensorMap = {};
     result.taskParams.forEach((p, i) => (grads[p.name] = result.taskGradients[i]));
-    let weights: number[] | undefined;
-    if (result.sharedParams.length > 0) {
-      try {
-        const aggregated = aggregateJacobians(result.sharedJacobians, options.aggregator, true);
-        weights = aggregated.weights;
-        result.sharedParams.forEach((p, i) => (grads[p.name] = aggregated.gradients[i]));
-      } catch (error) {
-        tf.dispose(result.taskGradients);
-        throw error;
-      } finally {
-        tf.dispose(result.sharedJacobians);
-      }
-    }
+    result.sharedParams.forEach((p, i) => (grads[p.name] = result.sharedGradients[i]));
+    const weights = result.weights;
     return { losses: out.losses as tf.Scalar[], grads, weights };
   } catch (error) {
     tf.dispose(out.losses);

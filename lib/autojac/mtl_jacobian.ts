@@ -94,14 +94,29 @@ export function resolveMtlInputs(inputs: MtlInputs): {
   return { losses, features, shared, tasks, seeds };
 }
 
-/** Runs the backward passes, retaining the graph (the caller frees it). */
-export function mtlJacobian(inputs: MtlInputs): MtlJacobian {
-  const { losses, features, shared, tasks, seeds } = resolveMtlInputs(inputs);
+/** What the per-task passes through the heads give. */
+export interface HeadPasses {
+  /** Every task parameter once, and its gradient summed over the tasks that use it. */
+  taskParams: tf.Variable[];
+  taskGradients: tf.Tensor[];
+  /** For each loss, its gradient with respect to each feature tensor. */
+  featureGradients: tf.Tensor[][];
+}
+
+/**
+ * One backward pass per loss through its head down to the features, retaining the graph. The
+ * caller owns the returned tensors.
+ */
+export function headPasses(
+  losses: tf.Tensor[],
+  features: tf.Tensor[],
+  tasks: tf.Variable[][],
+  seeds: tf.Tensor[] | undefined,
+): HeadPasses {
   const taskParams = [...new Set(tasks.flat())];
-  const { taskGradients, sharedJacobians } = tf.tidy(() => {
+  return tf.tidy(() => {
     const taskSums = new Map<tf.Variable, tf.Tensor>();
-    const rowsPerShared: tf.Tensor[][] = shared.map(() => []);
-    losses.forEach((loss, i) => {
+    const featureGradients = losses.map((loss, i) => {
       const params = tasks[i];
       const toHead = grad(loss, [...params, ...features], {
         gradOutputs: seeds?.[i],
@@ -111,17 +126,34 @@ export function mtlJacobian(inputs: MtlInputs): MtlJacobian {
         const previous = taskSums.get(p);
         taskSums.set(p, previous === undefined ? toHead[k] : tf.add(previous, toHead[k]));
       });
-      const featureGradients = toHead.slice(params.length);
-      if (shared.length === 0) return;
+      return toHead.slice(params.length);
+    });
+    return { taskParams, taskGradients: taskParams.map((p) => taskSums.get(p)!), featureGradients };
+  });
+}
+
+/** Runs the backward passes, retaining the graph (the caller frees it). */
+export function mtlJacobian(inputs: MtlInputs): MtlJacobian {
+  const { losses, features, shared, tasks, seeds } = resolveMtlInputs(inputs);
+  const heads = headPasses(losses, features, tasks, seeds);
+  const sharedJacobians = tf.tidy(() => {
+    if (shared.length === 0) return [];
+    const rowsPerShared: tf.Tensor[][] = shared.map(() => []);
+    for (const featureGradients of heads.featureGradients) {
       const row = grad(features, shared, { gradOutputs: featureGradients, retainGraph: true });
       row.forEach((g, k) => rowsPerShared[k].push(g));
-    });
-    return {
-      taskGradients: taskParams.map((p) => taskSums.get(p)!),
-      sharedJacobians: rowsPerShared.map((rows, k) => stackRows(rows, shared[k].shape)),
-    };
+    }
+    return rowsPerShared.map((rows, k) => stackRows(rows, shared[k].shape));
   });
-  return { losses, features, taskParams, taskGradients, sharedParams: shared, sharedJacobians };
+  tf.dispose(heads.featureGradients);
+  return {
+    losses,
+    features,
+    taskParams: heads.taskParams,
+    taskGradients: heads.taskGradients,
+    sharedParams: shared,
+    sharedJacobians,
+  };
 }
 
 /**

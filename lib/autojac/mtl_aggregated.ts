@@ -1,0 +1,89 @@
+/**
+ * The multi-task backward pass with the shared Jacobian aggregated on the spot, behind `mtlGrads`
+ * and `mtlBackward({ aggregator })`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { isAllFinite, type Aggregator } from '../aggregation/aggregator_bases';
+import { grad } from '../autograd';
+import { aggregateJacobians, canUseGramianSum, throwNonFinite } from './aggregate_jacobians';
+import { headPasses, mtlJacobian, resolveMtlInputs, type MtlInputs } from './mtl_jacobian';
+import { planTaskGramian, taskGramian } from './task_gramian';
+
+/** Task gradients and the aggregated gradients of the shared parameters. */
+export interface MtlAggregated {
+  losses: tf.Tensor[];
+  features: tf.Tensor[];
+  taskParams: tf.Variable[];
+  taskGradients: tf.Tensor[];
+  sharedParams: tf.Variable[];
+  sharedGradients: tf.Tensor[];
+  /** The weights the aggregator gave each loss, when it combines rows with weights. */
+  weights?: number[];
+}
+
+/**
+ * Runs the multi-task backward pass and aggregates the shared Jacobian with `aggregator`,
+ * retaining the graph (the caller frees it). The caller owns the returned gradients.
+ *
+ * When the aggregator only needs the Gramian (see `canUseGramianSum`), the Jacobian is never
+ * formed: the Gramian is built from per-task gradients at each trunk layer (`taskGramian`), and the
+ * update `Σᵢ wᵢ ∇θ Lᵢ` comes from ONE backward pass through the trunk seeded with
+ * `Σᵢ wᵢ ∂Lᵢ/∂features`, since the trunk's backward pass is linear in its seed.
+ */
+export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAggregated {
+  if (!canUseGramianSum(aggregator)) return viaJacobian(inputs, aggregator);
+  const { losses, features, shared, tasks, seeds } = resolveMtlInputs(inputs);
+  const heads = headPasses(losses, features, tasks, seeds);
+  const result = {
+    losses,
+    features,
+    taskParams: heads.taskParams,
+    taskGradients: heads.taskGradients,
+    sharedParams: shared,
+  };
+  try {
+    if (shared.length === 0) return { ...result, sharedGradients: [] };
+    const gramian = taskGramian(
+      features,
+      heads.featureGradients,
+      planTaskGramian(features, shared),
+    );
+    let weights: number[];
+    try {
+      if (!isAllFinite(gramian)) throwNonFinite();
+      const w = aggregator.gramianWeighting.apply(gramian);
+      weights = Array.from(w.dataSync());
+      w.dispose();
+    } finally {
+      gramian.dispose();
+    }
+    const sharedGradients = tf.tidy(() => {
+      const seeds = features.map((_, f) =>
+        tf.addN(heads.featureGradients.map((g, i) => tf.mul(g[f], weights[i]))),
+      );
+      return grad(features, shared, { gradOutputs: seeds, retainGraph: true });
+    });
+    return { ...result, sharedGradients, weights };
+  } catch (error) {
+    tf.dispose(heads.taskGradients);
+    throw error;
+  } finally {
+    tf.dispose(heads.featureGradients);
+  }
+}
+
+/** The general path: the per-task Jacobian rows, stacked, then the aggregator. */
+function viaJacobian(inputs: MtlInputs, aggregator: Aggregator): MtlAggregated {
+  const result = mtlJacobian(inputs);
+  const { sharedJacobians, ...rest } = result;
+  try {
+    if (result.sharedParams.length === 0) return { ...rest, sharedGradients: [] };
+    const aggregated = aggregateJacobians(sharedJacobians, aggregator, true);
+    return { ...rest, sharedGradients: aggregated.gradients, weights: aggregated.weights };
+  } catch (error) {
+    tf.dispose(result.taskGradients);
+    throw error;
+  } finally {
+    tf.dispose(sharedJacobians);
+  }
+}

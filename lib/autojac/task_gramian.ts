@@ -1,0 +1,191 @@
+/**
+ * The Gramian `J Jᵀ` of the shared Jacobian of a multi-task backward pass, built layer by layer from
+ * each task's gradient with respect to the trunk's layer outputs, so that the m × n Jacobian is
+ * never formed (the idea of TorchJD's autogram, applied to task rows instead of instance rows).
+ *
+ * For a dense kernel `z = A·W`, task i's row is `Aᵀ Δᵢ` (Δᵢ: its gradient with respect to z), so
+ * `⟨AᵀΔᵢ, AᵀΔⱼ⟩ = ⟨Δᵢ, (AAᵀ) Δⱼ⟩`: with a batch smaller than the layer's width this costs far less
+ * than the rows themselves. A bias added on the last axis has row `Σ_b Δᵢ[b]`. Every other weight
+ * gets its rows computed explicitly (exact, as costly as the Jacobian path).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { differentiate, nodesOnPaths } from '../autograd';
+import { biasGramian, rowGradientGramian } from '../autogram/gramian_rules';
+import { asRecordedNode, type RecordedNode } from '../autogram/sites';
+
+/** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
+interface TaskSite {
+  /** The recorded tensor whose per-task gradients the block is computed from. */
+  output: tf.Tensor;
+  /** The block, from `outputGrads` ([m, ...output.shape], task i's gradient in row i). */
+  gramian(outputGrads: tf.Tensor): tf.Tensor2D;
+}
+
+/** Which weights take a closed form (`sites`) and which need explicit per-task rows. */
+export interface TaskGramianPlan {
+  sites: TaskSite[];
+  explicit: tf.Variable[];
+}
+
+/** Name of the custom kernel that `tf.fused.matMul` records (layers' `Dense`). */
+const FUSED_MATMUL = 'fusedMatMul__op';
+
+/**
+ * Plans the Gramian of the Jacobian of `features` with respect to `shared`: a closed form for each
+ * weight read by exactly one dense matmul or bias addition on the way to the features, explicit
+ * rows for the others. Reads the recorded graph; computes nothing.
+ */
+export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): TaskGramianPlan {
+  const weightOf = new Map<number, tf.Variable>(shared.map((w) => [w.id, w]));
+  const nodes = nodesOnPaths(features, new Set(weightOf.keys())).path.map(({ node }) =>
+    asRecordedNode(node),
+  );
+  // Layers reshape a kernel before the fused matmul; a reshape preserves inner products.
+  const aliasOf = new Map<number, tf.Variable>();
+  for (const node of nodes) {
+    const input = node.inputs.x;
+    if (node.kernelName === 'Reshape' && input !== undefined && weightOf.has(input.id)) {
+      aliasOf.set(node.outputs[0].id, weightOf.get(input.id)!);
+    }
+  }
+  const uses = new Map<tf.Variable, { node: RecordedNode; name: string }[]>();
+  for (const node of nodes) {
+    if (node.kernelName === 'Reshape' && aliasOf.has(node.outputs[0].id)) continue;
+    for (const [name, input] of Object.entries(node.inputs)) {
+      const weight = weightOf.get(input.id) ?? aliasOf.get(input.id);
+      if (weight !== undefined) uses.set(weight, [...(uses.get(weight) ?? []), { node, name }]);
+    }
+  }
+  const sites: TaskSite[] = [];
+  const explicit: tf.Variable[] = [];
+  for (const weight of shared) {
+    const list = uses.get(weight) ?? [];
+    const site = list.length === 1 ? siteFor(list[0].node, list[0].name) : undefined;
+    if (site !== undefined) sites.push(site);
+    else if (list.length > 0) explicit.push(weight);
+  }
+  return { sites, explicit };
+}
+
+/** The closed form for the weight fed to input `name` of `node`, if one applies. */
+function siteFor(node: RecordedNode, name: string): TaskSite | undefined {
+  const output = node.outputs[0];
+  if (output === undefined || output.rank !== 2) {
+    return node.kernelName === 'Add' || node.kernelName === 'BiasAdd'
+      ? biasSite(node, name, true)
+      : undefined;
+  }
+  switch (node.kernelName) {
+    case 'BatchMatMul': {
+      const a = node.live('a');
+      if (name !== 'b' || a === undefined || a.rank !== 2) return undefined;
+      const transposed = node.attrs.transposeA === true;
+      return {
+        output,
+        gramian: (grads) =>
+          tf.tidy(() => denseGramian((transposed ? tf.transpose(a) : a) as tf.Tensor2D, grads)),
+      };
+    }
+    case FUSED_MATMUL: {
+      // Recorded by a linear Dense (tfjs fuses no activation while recording gradients), which
+      // never transposes its input: `a` is [1, rows, inputs].
+      if (name === '2') return biasSite(node, name, false);
+      const a = node.live('0');
+      if (name !== '1' || a === undefined || a.rank !== 3 || a.shape[0] !== 1) return undefined;
+      if (a.shape[1] !== output.shape[0]) return undefined;
+      return {
+        output,
+        gramian: (grads) =>
+          tf.tidy(() => denseGramian(tf.reshape(a, [a.shape[1]!, a.shape[2]!]), grads)),
+      };
+    }
+    case 'Add':
+    case 'BiasAdd':
+      return biasSite(node, name, true);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A rank-1 bias added along the last axis of the output, broadcast over every other axis; with
+ * `addition`, the node's other operand must have the output's shape (a plain `Add`, not a product).
+ */
+function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite | undefined {
+  const output = node.outputs[0];
+  const bias = node.inputs[name];
+  const others = Object.entries(node.inputs).filter(([n]) => n !== name);
+  if (
+    bias === undefined ||
+    bias.rank !== 1 ||
+    output === undefined ||
+    output.rank < 1 ||
+    output.shape[output.rank - 1] !== bias.size ||
+    (addition && others.some(([, t]) => !tf.util.arraysEqual(t.shape, output.shape)))
+  ) {
+    return undefined;
+  }
+  return {
+    output,
+    gramian: (grads) =>
+      tf.tidy(() => biasGramian(tf.reshape(grads, [grads.shape[0], -1, bias.size]))),
+  };
+}
+
+/**
+ * The block of a dense kernel `z = A·W` from `deltas` ([m, rows, k]): `⟨Δᵢ, (AAᵀ)Δⱼ⟩` when the
+ * batch is small, else the explicit rows `AᵀΔᵢ`, whichever costs fewer multiplications.
+ */
+function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor): tf.Tensor2D {
+  const [m, rows, k] = deltas.shape;
+  const d = inputs.shape[1];
+  const stacked = tf.reshape(tf.transpose(deltas, [1, 0, 2]), [rows, m * k]) as tf.Tensor2D;
+  const viaKernel = rows * rows * (d + m * k) + rows * m * m * k;
+  const viaRows = d * rows * m * k + m * m * d * k;
+  if (viaKernel < viaRows) {
+    const kernelTimesDeltas = tf.matMul(tf.matMul(inputs, inputs, false, true), stacked);
+    const left = tf.reshape(deltas, [m, rows * k]);
+    const right = tf.reshape(tf.transpose(tf.reshape(kernelTimesDeltas, [rows, m, k]), [1, 0, 2]), [
+      m,
+      rows * k,
+    ]);
+    return tf.matMul(left, right, false, true);
+  }
+  const explicitRows = tf.reshape(
+    tf.transpose(tf.reshape(tf.matMul(inputs, stacked, true, false), [d, m, k]), [1, 0, 2]),
+    [m, d * k],
+  );
+  return tf.matMul(explicitRows, explicitRows, false, true);
+}
+
+/**
+ * `Σ_v J_v J_vᵀ` over the planned weights, where row i of `J_v` is the gradient of
+ * `Σ_f ⟨featureGradients[i][f], features[f]⟩` with respect to weight v. The recorded graph is kept.
+ */
+export function taskGramian(
+  features: tf.Tensor[],
+  featureGradients: tf.Tensor[][],
+  plan: TaskGramianPlan,
+): tf.Tensor2D {
+  const m = featureGradients.length;
+  const outputs = [...new Set(plan.sites.map((site) => site.output))];
+  const targets = [...outputs, ...plan.explicit];
+  return tf.tidy(() => {
+    const perTask = featureGradients.map((seeds) =>
+      differentiate(features, seeds, targets, true).map((g, k) => g ?? tf.zeros(targets[k].shape)),
+    );
+    const stackedAt = new Map(
+      outputs.map((output, k) => [output, tf.stack(perTask.map((g) => g[k]))]),
+    );
+    const blocks = plan.sites.map((site) => site.gramian(stackedAt.get(site.output)!));
+    if (plan.explicit.length > 0) {
+      const rows = perTask.map((g) =>
+        tf.concat(g.slice(outputs.length).map((t) => tf.reshape(t, [-1]))),
+      );
+      blocks.push(rowGradientGramian(tf.stack(rows)));
+    }
+    const sum = blocks.length === 0 ? tf.zeros([m, m]) : tf.addN(blocks);
+    // Each block is symmetric only up to rounding; the weightings expect an exactly symmetric G.
+    return tf.mul(tf.add(sum, tf.transpose(sum)), 0.5) as tf.Tensor2D;
+  });
+}

@@ -1,0 +1,311 @@
+/**
+ * The task Gramian built layer by layer (`taskGramian`) against `J Jᵀ` of the explicit shared
+ * Jacobian, on every kind of trunk: closed forms (dense kernels on both of their cost branches,
+ * transposed inputs, tf.layers' fused Dense, biases on rank-2 and rank-3 outputs) and explicit rows
+ * (a weight used twice, a convolution). Then `mtlGrads` and `mtlBackward({ aggregator })` taking
+ * that path against the Jacobian path.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MGDA } from '../../lib/aggregation/mgda';
+import { UPGrad } from '../../lib/aggregation/upgrad';
+import { grad, gradOf, record, disposeGraph, zeroGrad } from '../../lib/autograd';
+import { mtlBackward, mtlGrads } from '../../lib/autojac';
+import { mtlJacobian } from '../../lib/autojac/mtl_jacobian';
+import { planTaskGramian, taskGramian } from '../../lib/autojac/task_gramian';
+
+interface Scenario {
+  features: tf.Tensor[];
+  losses: tf.Scalar[];
+  shared: tf.Variable[];
+  dispose(): void;
+}
+
+const seeded = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+/** Three losses on `features`, each reading every feature tensor through its own projection. */
+function lossesOf(features: tf.Tensor[]): tf.Scalar[] {
+  return [0, 1, 2].map((task) =>
+    tf.addN(
+      features.map((f, k) =>
+        tf.sum(tf.square(tf.sub(tf.mul(f, task + 1 + k), seeded(f.shape, 50 + task)))),
+      ),
+    ),
+  ) as tf.Scalar[];
+}
+
+function scenario(shared: tf.Variable[], forward: () => tf.Tensor[], extra: tf.Tensor[] = []) {
+  const out = record(() => {
+    const features = forward();
+    return { features, losses: lossesOf(features) };
+  });
+  return {
+    ...out,
+    shared,
+    dispose: () => {
+      disposeGraph([...out.losses, ...out.features]);
+      tf.dispose([...out.losses, ...out.features, ...shared, ...extra]);
+    },
+  };
+}
+
+/** x [batch, 8] → dense 8→6 (ReLU) → dense 6→5 (tanh), raw variables. */
+function rawMlp(batch: number): Scenario {
+  const w1 = tf.variable(seeded([8, 6], 1));
+  const b1 = tf.variable(seeded([6], 2));
+  const w2 = tf.variable(seeded([6, 5], 3));
+  const b2 = tf.variable(seeded([5], 4));
+  const x = seeded([batch, 8], 5);
+  return scenario(
+    [w1, b1, w2, b2],
+    () => {
+      const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
+      return [tf.tanh(tf.add(tf.matMul(h, w2), b2))];
+    },
+    [x],
+  );
+}
+
+/** The explicit Jacobian's Gramian, `J Jᵀ` with J the concatenated per-weight Jacobians. */
+function referenceGramian(s: Scenario): number[][] {
+  const result = mtlJacobian({ losses: s.losses, features: s.features, sharedParams: s.shared });
+  const gramian = tf.tidy(() => {
+    const j = tf.concat(
+      result.sharedJacobians.map((t) => t.reshape([s.losses.length, -1])),
+      1,
+    );
+    return tf.matMul(j, j, false, true);
+  });
+  const values = gramian.arraySync() as number[][];
+  tf.dispose([gramian, ...result.taskGradients, ...result.sharedJacobians]);
+  return values;
+}
+
+function layeredGramian(s: Scenario): { gramian: number[][]; explicit: tf.Variable[] } {
+  const plan = planTaskGramian(s.features, s.shared);
+  const featureGradients = s.losses.map((loss) => grad(loss, s.features, { retainGraph: true }));
+  const gramian = taskGramian(s.features, featureGradients, plan);
+  const values = gramian.arraySync() as number[][];
+  tf.dispose([gramian, ...featureGradients.flat()]);
+  return { gramian: values, explicit: plan.explicit };
+}
+
+function expectGramiansClose(actual: number[][], expected: number[][]): void {
+  const scale = Math.max(...expected.flat().map(Math.abs));
+  expect(scale).toBeGreaterThan(0);
+  actual.forEach((row, i) =>
+    row.forEach((v, j) => expect(Math.abs(v - expected[i][j]) / scale).toBeLessThan(1e-5)),
+  );
+}
+
+function expectMatchesReference(make: () => Scenario, explicitCount: number): void {
+  const s = make();
+  try {
+    const { gramian, explicit } = layeredGramian(s);
+    expect(explicit.length).toBe(explicitCount);
+    expectGramiansClose(gramian, referenceGramian(s));
+  } finally {
+    s.dispose();
+  }
+}
+
+describe('taskGramian equals J Jᵀ of the explicit shared Jacobian', () => {
+  // Batch 2: (AAᵀ)-form is cheaper; batch 64: explicit rows AᵀΔ are cheaper. Both are closed forms.
+  it.each([2, 64])('raw dense layers and biases, batch %i (no explicit rows)', (batch) => {
+    expectMatchesReference(() => rawMlp(batch), 0);
+  });
+
+  it('a transposed input (matMul(xᵀ, W, true))', () => {
+    const w = tf.variable(seeded([7, 4], 6));
+    const xT = seeded([7, 3], 7);
+    expectMatchesReference(
+      () => scenario([w], () => [tf.sigmoid(tf.matMul(xT, w, true, false))], [xT]),
+      0,
+    );
+  });
+
+  it('tf.layers Dense layers (the fused matmul they record), ReLU and linear', () => {
+    const trunk = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [8], units: 6, activation: 'relu' }),
+        tf.layers.dense({ units: 5 }),
+      ],
+    });
+    const x = seeded([4, 8], 8);
+    const shared = trunk.trainableWeights.map((w) => w.read() as tf.Variable);
+    const s = scenario([], () => [trunk.apply(x) as tf.Tensor], [x]);
+    try {
+      const withShared = { ...s, shared };
+      const { gramian, explicit } = layeredGramian(withShared);
+      expect(explicit).toEqual([]);
+      expectGramiansClose(gramian, referenceGramian(withShared));
+    } finally {
+      s.dispose();
+      trunk.dispose();
+    }
+  });
+
+  it('a Dense layer on a sequence ([batch, time, features]) and a bias on a rank-3 output', () => {
+    const dense = tf.layers.dense({ inputShape: [3, 8], units: 5 });
+    const x = seeded([2, 3, 8], 9);
+    dense.build([null, 3, 8]);
+    const b = tf.variable(seeded([5], 10));
+    const shared = [...dense.trainableWeights.map((w) => w.read() as tf.Variable), b];
+    const s = scenario([], () => [tf.tanh(tf.add(dense.apply(x) as tf.Tensor, b))], [x]);
+    try {
+      const withShared = { ...s, shared };
+      expectGramiansClose(layeredGramian(withShared).gramian, referenceGramian(withShared));
+    } finally {
+      s.dispose();
+      tf.dispose(shared);
+    }
+  });
+
+  it('a weight used twice gets explicit rows', () => {
+    const w = tf.variable(seeded([5, 5], 11));
+    const b = tf.variable(seeded([5], 12));
+    const x = seeded([3, 5], 13);
+    expectMatchesReference(
+      () =>
+        scenario([w, b], () => [tf.tanh(tf.matMul(tf.tanh(tf.add(tf.matMul(x, w), b)), w))], [x]),
+      1,
+    );
+  });
+
+  it('a convolution kernel gets explicit rows next to closed-form weights', () => {
+    const filter = tf.variable(seeded([3, 3, 2, 4], 14)) as tf.Variable<tf.Rank.R4>;
+    const w = tf.variable(seeded([4, 3], 15));
+    const x = seeded([2, 5, 5, 2], 16) as tf.Tensor4D;
+    expectMatchesReference(
+      () =>
+        scenario(
+          [filter, w],
+          () => {
+            const maps = tf.relu(tf.conv2d(x, filter, 1, 'valid') as tf.Tensor4D);
+            return [tf.matMul(tf.mean(maps, [1, 2]) as tf.Tensor2D, w)];
+          },
+          [x],
+        ),
+      1,
+    );
+  });
+
+  it('several feature tensors, one of them independent of some weights', () => {
+    const w1 = tf.variable(seeded([6, 4], 17));
+    const w2 = tf.variable(seeded([4, 3], 18));
+    const x = seeded([3, 6], 19);
+    expectMatchesReference(
+      () =>
+        scenario(
+          [w1, w2],
+          () => {
+            const h = tf.tanh(tf.matMul(x, w1));
+            return [h, tf.tanh(tf.matMul(h, w2))];
+          },
+          [x],
+        ),
+      0,
+    );
+  });
+});
+
+describe('mtlGrads and mtlBackward on the layered-Gramian path', () => {
+  afterEach(() => zeroGrad());
+
+  function twoHeadModel() {
+    const trunk = tf.sequential({
+      layers: [
+        tf.layers.dense({
+          inputShape: [6],
+          units: 8,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotNormal({ seed: 20 }),
+          biasInitializer: tf.initializers.randomNormal({ seed: 21 }),
+        }),
+      ],
+    });
+    const heads = [22, 23, 24].map((seed) =>
+      tf.layers.dense({
+        units: 1,
+        kernelInitializer: tf.initializers.glorotNormal({ seed }),
+        inputShape: [8],
+      }),
+    );
+    const x = seeded([10, 6], 25);
+    const ys = [26, 27, 28].map((seed) => seeded([10, 1], seed));
+    const fn = () => {
+      const features = trunk.apply(x) as tf.Tensor;
+      return {
+        features,
+        losses: heads.map(
+          (head, i) =>
+            tf.losses.meanSquaredError(ys[i], head.apply(features) as tf.Tensor) as tf.Scalar,
+        ),
+      };
+    };
+    const dispose = () => {
+      trunk.dispose();
+      heads.forEach((h) => h.dispose());
+      tf.dispose([x, ...ys]);
+    };
+    return { fn, trunk, dispose };
+  }
+
+  // A hook makes the aggregator ask for the matrix, which forces the concatenated-Jacobian path.
+  function withHook<T extends UPGrad | MGDA>(aggregator: T): T {
+    aggregator.registerForwardHook(() => undefined);
+    return aggregator;
+  }
+
+  it.each([
+    ['UPGrad', () => new UPGrad()],
+    ['MGDA', () => new MGDA()],
+  ])('mtlGrads with %s gives the Jacobian path’s gradients and weights', (_name, make) => {
+    const model = twoHeadModel();
+    const fast = mtlGrads(model.fn, { aggregator: make() });
+    const slow = mtlGrads(model.fn, { aggregator: withHook(make()) });
+    try {
+      expect(Object.keys(fast.grads).sort()).toEqual(Object.keys(slow.grads).sort());
+      for (const name of Object.keys(slow.grads)) {
+        const a = fast.grads[name].dataSync();
+        const b = slow.grads[name].dataSync();
+        b.forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
+      }
+      fast.weights!.forEach((w, i) => expect(w).toBeCloseTo(slow.weights![i], 5));
+    } finally {
+      tf.dispose([fast.losses, fast.grads, slow.losses, slow.grads]);
+      model.dispose();
+    }
+  });
+
+  it('mtlBackward({ aggregator }) accumulates the Jacobian path’s gradients into .grad', () => {
+    const model = twoHeadModel();
+    const shared = model.trunk.trainableWeights.map((w) => w.read() as tf.Variable);
+    const run = (aggregator: UPGrad) => {
+      const out = record(model.fn);
+      mtlBackward({ ...out, aggregator });
+      const grads = shared.map((v) => Array.from(gradOf(v)!.dataSync()));
+      tf.dispose([out.features, out.losses]);
+      zeroGrad();
+      return grads;
+    };
+    const fast = run(new UPGrad());
+    const slow = run(withHook(new UPGrad()));
+    fast.forEach((g, k) => g.forEach((v, i) => expect(v).toBeCloseTo(slow[k][i], 5)));
+    expect(fast[0].some((v) => v !== 0)).toBe(true);
+    model.dispose();
+  });
+
+  it('keeps tf.memory().numTensors flat over many steps', () => {
+    const model = twoHeadModel();
+    const aggregator = new UPGrad();
+    const step = () => {
+      const { losses, grads } = mtlGrads(model.fn, { aggregator });
+      tf.dispose([losses, grads]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 100; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
