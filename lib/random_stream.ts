@@ -17,6 +17,26 @@ export function uniformGenerator(seed?: number): () => number {
   };
 }
 
+/**
+ * A seedable stream filling whole arrays with uniform draws on [0, 1): the same mulberry32 steps as
+ * {@link uniformGenerator}, in one loop (a draw per call costs about 20 ns, a draw in the loop
+ * about 10 ns: for a threshold per coordinate of a 100000-wide Jacobian that is most of the work).
+ * Each value has 24 random bits, so it is exact in float32 and never rounds up to 1. Without a
+ * seed, the stream starts from a seed drawn with `Math.random`.
+ */
+export function uniformFiller(seed?: number): (out: Float32Array) => void {
+  let state = (seed ?? Math.floor(Math.random() * 4294967296)) >>> 0;
+  return (out) => {
+    for (let k = 0; k < out.length; k++) {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[k] = ((t ^ (t >>> 14)) >>> 8) * 5.9604644775390625e-8; // 2⁻²⁴
+    }
+  };
+}
+
 /** Softmax in float64, shifted by the maximum so that no exponential overflows. */
 export function softmax(logits: number[]): number[] {
   const max = Math.max(...logits);

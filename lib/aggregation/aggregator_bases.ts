@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
+import { onHostMemoryBackend } from '../host_data';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
 import { checkIsMatrix, type Weighting } from './weighting_bases';
@@ -22,6 +23,24 @@ export abstract class Aggregator extends HookedModule<[tf.Tensor2D], tf.Tensor1D
     checkIsMatrix(matrix, 'matrix');
     checkIsFinite(matrix, 'matrix');
   }
+}
+
+/**
+ * An `Aggregator` that reads the whole matrix in JavaScript on the `cpu` and `wasm` backends
+ * (TrimmedMean, GradDrop) and checks its finiteness in that same pass: a separate backend check
+ * costs as much as `Mean` itself. There, a NaN or infinite entry is reported by `forward`, after the
+ * forward pre-hooks ran (as for the Gramian-based aggregators, which check the Gramian).
+ */
+export abstract class HostPassAggregator extends Aggregator {
+  protected override validate(matrix: tf.Tensor2D): void {
+    checkIsMatrix(matrix, 'matrix');
+    if (!onHostMemoryBackend()) checkIsFinite(matrix, 'matrix');
+  }
+}
+
+/** The error of {@link checkIsFinite}, for a check made elsewhere. */
+export function nonFiniteMatrixError(argument: string): InvalidArgumentError {
+  return new InvalidArgumentError(argument, 'expected finite values, found NaN or Infinity.');
 }
 
 /**
@@ -78,9 +97,7 @@ export function combine(matrix: tf.Tensor2D, weights: tf.Tensor1D): tf.Tensor1D 
 
 /** Throws an `InvalidArgumentError` naming `argument` if `tensor` has a NaN or infinite entry. */
 export function checkIsFinite(tensor: tf.Tensor, argument: string): void {
-  if (!isAllFinite(tensor)) {
-    throw new InvalidArgumentError(argument, 'expected finite values, found NaN or Infinity.');
-  }
+  if (!isAllFinite(tensor)) throw nonFiniteMatrixError(argument);
 }
 
 /** True if no entry of `tensor` is NaN or infinite (one reduction on the backend, one download). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { onHostMemoryBackend, readFloat32 } from '../host_data';
 import { InvalidArgumentError } from '../errors';
-import { Aggregator } from './aggregator_bases';
+import { HostPassAggregator, nonFiniteMatrixError } from './aggregator_bases';
 
 /** Options of {@link TrimmedMean}. */
 export interface TrimmedMeanOptions {
@@ -20,7 +21,7 @@ export interface TrimmedMeanOptions {
  * aggregator.apply(tf.tensor2d([[1e11, 3], [1, -1e11], [-1e10, 1e10], [2, 2]])); // [1.5, 2.5]
  * ```
  */
-export class TrimmedMean extends Aggregator {
+export class TrimmedMean extends HostPassAggregator {
   private trimNumberValue = 0;
 
   constructor({ trimNumber }: TrimmedMeanOptions) {
@@ -51,7 +52,7 @@ export class TrimmedMean extends Aggregator {
   }
 
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
-    return HOST_MEMORY_BACKENDS.has(tf.getBackend())
+    return onHostMemoryBackend()
       ? trimmedMeanOnHost(matrix, this.trimNumber)
       : trimmedMeanOnBackend(matrix, this.trimNumber);
   }
@@ -61,35 +62,160 @@ export class TrimmedMean extends Aggregator {
   }
 }
 
-/**
- * Backends whose tensors live in (or are one cheap copy from) JavaScript memory, where elementwise
- * ops and transposes cost far more than reading the matrix once: on wasm a `topk` over the columns
- * of a 4 × 100000 matrix takes about 15 ms, a download and a JavaScript pass about 1.5 ms.
- */
-const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
+/** Columns processed together: m × 2048 keys stay in the processor's cache. */
+const BLOCK_WIDTH = 2048;
 
 /**
- * The trimmed mean of each column computed in JavaScript from one download of the matrix: an
- * insertion sort per column (m is small), then the float64 mean of the kept values. Exported for
+ * The trimmed mean of each column computed in JavaScript from one read of the matrix. Exported for
  * the specs, which compare it with {@link trimmedMeanOnBackend}.
+ *
+ * A block of columns is processed at once, row against row, on integer keys that order like the
+ * floats (a float's bits with the magnitude bits flipped when negative), compared with bit masks
+ * rather than branches: on random data a branch mispredicts half the time, which made a per-column
+ * sort six times slower. Each of the `t` passes moves the largest remaining value of every column
+ * into one row and the smallest into another, and sets both rows aside; the rows left hold the kept
+ * values. The first pass compares the rows in pairs as it reads them (a tournament: about 1.5 m
+ * comparisons instead of 2 m).
  */
 export function trimmedMeanOnHost(matrix: tf.Tensor2D, t: number): tf.Tensor1D {
   const [m, n] = matrix.shape;
-  const data = matrix.dataSync();
-  const column = new Float64Array(m);
+  const data = readFloat32(matrix);
+  const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
+  const width = Math.max(1, Math.min(BLOCK_WIDTH, n));
+  const keys = new Int32Array(m * width);
+  const scratch: Int32Array[] = [];
+  for (let i = 0; i < m; i++) scratch.push(keys.subarray(i * width, (i + 1) * width));
+  const sums = new Float64Array(width);
   const result = new Float32Array(n);
-  for (let c = 0; c < n; c++) {
-    for (let i = 0; i < m; i++) {
-      const value = data[i * n + c];
-      let k = i;
-      for (; k > 0 && column[k - 1] > value; k--) column[k] = column[k - 1];
-      column[k] = value;
+  for (let start = 0; start < n; start += width) {
+    const w = Math.min(width, n - start);
+    if (loadInPairs(bits, n, start, scratch, w) !== 0) throw nonFiniteMatrixError('matrix');
+    let rows = [...scratch];
+    for (let pass = 0; pass < t; pass++) {
+      rows = pass === 0 ? setExtremesAsidePaired(rows, w) : setExtremesAside(rows, w);
     }
-    let sum = 0;
-    for (let i = t; i < m - t; i++) sum += column[i];
-    result[c] = sum / (m - 2 * t);
+    for (let k = 0; k < rows.length; k++) {
+      addValues(rows[k], sums, w, k === 0);
+    }
+    const divisor = rows.length;
+    for (let c = 0; c < w; c++) result[start + c] = sums[c] / divisor;
   }
   return tf.tensor1d(result);
+}
+
+// The loops are small functions of typed arrays only, each optimized on its own: written inline,
+// V8 deoptimized the whole function repeatedly and ran it three times slower.
+
+/** The keys of a float's bits (and back: the map is its own inverse). */
+function key(bits: number): number {
+  return bits ^ ((bits >> 31) & 0x7fffffff);
+}
+
+/**
+ * Loads the block's rows into `scratch` as keys, each pair compare-exchanged on the way, so that
+ * the rows are ordered low, high, low, high, … (an odd last row alone at the end). Returns 0 when
+ * every value read is finite.
+ */
+function loadInPairs(
+  bits: Int32Array,
+  n: number,
+  start: number,
+  scratch: Int32Array[],
+  width: number,
+): number {
+  const m = scratch.length;
+  let nonFinite = 0;
+  for (let i = 0; i + 1 < m; i += 2) {
+    const offset = i * n + start;
+    nonFinite |= loadPair(bits, offset, offset + n, scratch[i], scratch[i + 1], width);
+  }
+  if (m % 2 === 1) nonFinite |= loadRow(bits, (m - 1) * n + start, scratch[m - 1], width);
+  return nonFinite;
+}
+
+/** 1 when the float with these bits is NaN or infinite (all exponent bits set), else 0. */
+function exponentAllOnes(bits: number): number {
+  return ((bits & 0x7f800000) + 0x00800000) >>> 31;
+}
+
+function loadPair(
+  bits: Int32Array,
+  offsetA: number,
+  offsetB: number,
+  lower: Int32Array,
+  upper: Int32Array,
+  width: number,
+): number {
+  let nonFinite = 0;
+  for (let c = 0; c < width; c++) {
+    const bitsA = bits[offsetA + c];
+    const bitsB = bits[offsetB + c];
+    nonFinite |= exponentAllOnes(bitsA) | exponentAllOnes(bitsB);
+    const a = key(bitsA);
+    const b = key(bitsB);
+    const swap = (a ^ b) & -(b < a);
+    lower[c] = a ^ swap;
+    upper[c] = b ^ swap;
+  }
+  return nonFinite;
+}
+
+function loadRow(bits: Int32Array, offset: number, row: Int32Array, width: number): number {
+  let nonFinite = 0;
+  for (let c = 0; c < width; c++) {
+    nonFinite |= exponentAllOnes(bits[offset + c]);
+    row[c] = key(bits[offset + c]);
+  }
+  return nonFinite;
+}
+
+/**
+ * After {@link loadInPairs}: the column maxima are among the high rows (and an odd last row), the
+ * minima among the low ones. Chains them and returns the rows left without the two extremes.
+ */
+function setExtremesAsidePaired(rows: Int32Array[], width: number): Int32Array[] {
+  const pairs = Math.floor(rows.length / 2);
+  const lows = Array.from({ length: pairs }, (_, k) => rows[2 * k]);
+  const highs = Array.from({ length: pairs }, (_, k) => rows[2 * k + 1]);
+  const odd = rows.length % 2 === 1 ? rows[rows.length - 1] : undefined;
+  for (let k = 1; k < pairs; k++) compareExchange(highs[k - 1], highs[k], width);
+  for (let k = pairs - 1; k > 0; k--) compareExchange(lows[k - 1], lows[k], width);
+  if (odd !== undefined) {
+    compareExchange(odd, highs[pairs - 1], width);
+    compareExchange(lows[0], odd, width);
+  }
+  const rest = [...lows.slice(1), ...highs.slice(0, -1)];
+  return odd === undefined ? rest : [...rest, odd];
+}
+
+/** Bubbles each column's largest key to the last row and smallest to the first; drops both. */
+function setExtremesAside(rows: Int32Array[], width: number): Int32Array[] {
+  const last = rows.length - 1;
+  for (let i = 0; i < last; i++) compareExchange(rows[i], rows[i + 1], width);
+  for (let i = last - 2; i >= 0; i--) compareExchange(rows[i], rows[i + 1], width);
+  return rows.slice(1, last);
+}
+
+/** Puts the smaller key of each column in `lower` and the larger in `upper`, without branching. */
+function compareExchange(lower: Int32Array, upper: Int32Array, width: number): void {
+  for (let c = 0; c < width; c++) {
+    const a = lower[c];
+    const b = upper[c];
+    const swap = (a ^ b) & -(b < a);
+    lower[c] = a ^ swap;
+    upper[c] = b ^ swap;
+  }
+}
+
+/**
+ * Turns the keys of `row` back into floats in place and adds them to `sums` (or sets `sums` to them
+ * when `first`).
+ */
+function addValues(row: Int32Array, sums: Float64Array, width: number, first: boolean): void {
+  for (let c = 0; c < width; c++) row[c] = key(row[c]);
+  const values = new Float32Array(row.buffer, row.byteOffset, width);
+  if (first) for (let c = 0; c < width; c++) sums[c] = values[c];
+  else for (let c = 0; c < width; c++) sums[c] += values[c];
 }
 
 /**

@@ -119,6 +119,37 @@ describe('GradDrop', () => {
     }
   });
 
+  it('on the host, rejects a NaN or infinite entry in any column, with or without leak and f', () => {
+    const variants = [
+      new GradDrop({ seed: 1 }),
+      new GradDrop({ seed: 1, leak: [0.1, 0, 0.5] }),
+      new GradDrop({ seed: 1, f: (p) => tf.sqrt(p) }),
+    ];
+    for (const aggregator of variants) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const rows = new Rng(3).normals(3, 3000);
+        rows[2][2999] = bad;
+        const J = tf.tensor2d(rows);
+        const before = tf.memory().numTensors;
+        expect(() => aggregator.apply(J)).toThrow(InvalidArgumentError);
+        expect(tf.memory().numTensors).toBe(before);
+        J.dispose();
+      }
+    }
+  });
+
+  it('draws uniform thresholds: over many columns, keeps positives at the rate P', () => {
+    // Column [3, −1]: P = 3/4, so GradDrop keeps 3 with probability 3/4 and −1 otherwise.
+    const n = 20000;
+    const J = tf.tensor2d([new Array<number>(n).fill(3), new Array<number>(n).fill(-1)]);
+    const out = new GradDrop({ seed: 5 }).apply(J);
+    const kept = Array.from(out.dataSync());
+    expect(kept.every((v) => v === 3 || v === -1)).toBe(true);
+    const rate = kept.filter((v) => v === 3).length / n;
+    expect(Math.abs(rate - 0.75)).toBeLessThan(0.015); // ≈ 5 standard deviations
+    tf.dispose([J, out]);
+  });
+
   it('has the expected structure on typical and scaled matrices', () => {
     for (const rows of [...typical, ...scaled]) assertExpectedStructure(new GradDrop(), rows);
   });

@@ -77,6 +77,43 @@ describe('TrimmedMean', () => {
     }
   });
 
+  it('on the host, handles many column blocks, odd row counts, ties, signed zeros and subnormals', () => {
+    for (const [m, t] of [
+      [3, 1],
+      [5, 2],
+      [6, 1],
+      [8, 3],
+    ]) {
+      const rng = new Rng(200 + m);
+      // 5000 columns: two full blocks of 2048 and a partial one.
+      const rows = rng.normals(m, 5000).map((row) => row.map((v) => Math.round(v * 4) / 4));
+      rows[0][1] = -0;
+      rows[m - 1][1] = 0;
+      rows[1][2] = 1e-40; // subnormal in float32
+      rows[0][4097] = -3e38;
+      const expected = bruteForce(rows, t);
+      const J = tf.tensor2d(rows);
+      const out = trimmedMeanOnHost(J, t);
+      const actual = out.dataSync();
+      expected.forEach((v, i) => expect(Math.abs(actual[i] - v)).toBeLessThan(1e-6));
+      tf.dispose([out, J]);
+    }
+  });
+
+  it('on the host, rejects a NaN or infinite entry anywhere, leaving no tensor behind', () => {
+    const aggregator = new TrimmedMean({ trimNumber: 1 });
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const rows = new Rng(7).normals(5, 5000);
+      rows[3][4500] = bad;
+      const J = tf.tensor2d(rows);
+      const before = tf.memory().numTensors;
+      expect(() => aggregator.apply(J)).toThrow(InvalidArgumentError);
+      expect(() => trimmedMeanOnHost(J, 2)).toThrow(/`matrix`/);
+      expect(tf.memory().numTensors).toBe(before);
+      J.dispose();
+    }
+  });
+
   it('has the expected structure and is permutation invariant on fixtures', () => {
     const aggregator = new TrimmedMean({ trimNumber: 1 });
     for (const rows of [...typical, ...scaled].filter(twoPlusRows)) {
