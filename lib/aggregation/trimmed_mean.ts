@@ -94,11 +94,9 @@ export function trimmedMeanOnHost(matrix: tf.Tensor2D, t: number): tf.Tensor1D {
     for (let pass = 0; pass < t; pass++) {
       rows = pass === 0 ? setExtremesAsidePaired(rows, w) : setExtremesAside(rows, w);
     }
-    for (let k = 0; k < rows.length; k++) {
-      addValues(rows[k], sums, w, k === 0);
-    }
-    const divisor = rows.length;
-    for (let c = 0; c < w; c++) result[start + c] = sums[c] / divisor;
+    const kept = rows.length;
+    for (let k = 0; k < kept - 1; k++) addValues(rows[k], sums, w, k === 0);
+    writeMeans(rows[kept - 1], sums, kept, result, start, w);
   }
   return tf.tensor1d(result);
 }
@@ -216,6 +214,21 @@ function addValues(row: Int32Array, sums: Float64Array, width: number, first: bo
   const values = new Float32Array(row.buffer, row.byteOffset, width);
   if (first) for (let c = 0; c < width; c++) sums[c] = values[c];
   else for (let c = 0; c < width; c++) sums[c] += values[c];
+}
+
+/** Adds the last kept row to `sums` (none before it when `kept` is 1) and writes the means. */
+function writeMeans(
+  row: Int32Array,
+  sums: Float64Array,
+  kept: number,
+  result: Float32Array,
+  start: number,
+  width: number,
+): void {
+  for (let c = 0; c < width; c++) row[c] = key(row[c]);
+  const values = new Float32Array(row.buffer, row.byteOffset, width);
+  if (kept === 1) result.set(values.subarray(0, width), start);
+  else for (let c = 0; c < width; c++) result[start + c] = (sums[c] + values[c]) / kept;
 }
 
 /**
