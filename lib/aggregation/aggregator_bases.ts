@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, NumericalError } from '../errors';
 import { onHostMemoryBackend } from '../host_data';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
@@ -38,6 +38,20 @@ export abstract class HostPassAggregator extends Aggregator {
   }
 }
 
+/**
+ * Throws for a statistic of `matrix` (its Gramian, per-row sums…) that came out NaN or infinite:
+ * `InvalidArgumentError('matrix')` when the matrix has such entries, else a `NumericalError` (the
+ * statistic overflowed float32). Checking the statistic first keeps the check of the whole matrix
+ * off the normal path.
+ */
+export function rejectNonFiniteStatistic(matrix: tf.Tensor2D, statistic: string): never {
+  if (!isAllFinite(matrix)) throw nonFiniteMatrixError('matrix');
+  throw new NumericalError(
+    `The ${statistic} of the matrix overflowed float32 (its entries are too large to square); ` +
+      'scale the losses down.',
+  );
+}
+
 /** The error of {@link checkIsFinite}, for a check made elsewhere. */
 export function nonFiniteMatrixError(argument: string): InvalidArgumentError {
   return new InvalidArgumentError(argument, 'expected finite values, found NaN or Infinity.');
@@ -48,8 +62,23 @@ export function nonFiniteMatrixError(argument: string): InvalidArgumentError {
  * weights `w` given by `weighting.apply(J)`.
  */
 export class WeightedAggregator extends Aggregator {
-  constructor(readonly weighting: Weighting) {
+  /**
+   * @param weighting Gives the weights from the matrix.
+   * @param weightingChecksFiniteness The weighting rejects a matrix with NaN or infinite entries
+   *   itself, from a small statistic it computes anyway (a Gramian, per-row sums), so the check of
+   *   the whole matrix, which costs as much as `Mean`, is skipped. The error then comes after the
+   *   forward pre-hooks ran.
+   */
+  constructor(
+    readonly weighting: Weighting,
+    private readonly weightingChecksFiniteness = false,
+  ) {
     super();
+  }
+
+  protected override validate(matrix: tf.Tensor2D): void {
+    if (this.weightingChecksFiniteness) checkIsMatrix(matrix, 'matrix');
+    else super.validate(matrix);
   }
 
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
@@ -69,12 +98,8 @@ export class WeightedAggregator extends Aggregator {
  */
 export class GramianWeightedAggregator extends WeightedAggregator {
   constructor(readonly gramianWeighting: Weighting) {
-    super(gramianWeighting.compose(finiteGramian, gramianWeighting.toString()));
-  }
-
-  /** Finiteness is checked on the small Gramian instead (a NaN or ∞ in J always reaches it). */
-  protected override validate(matrix: tf.Tensor2D): void {
-    checkIsMatrix(matrix, 'matrix');
+    // Finiteness is checked on the small Gramian (a NaN or ∞ in J always reaches it).
+    super(gramianWeighting.compose(finiteGramian, gramianWeighting.toString()), true);
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { toTensor1D } from '../linalg/matrix';
-import { WeightedAggregator } from './aggregator_bases';
+import { rejectNonFiniteStatistic, WeightedAggregator } from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
 
 /** Options of {@link ExcessMTL} and {@link ExcessMTLWeighting}. */
@@ -80,12 +80,8 @@ export class ExcessMTLWeighting extends MatrixWeighting {
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const [m, n] = matrix.shape;
     const state = this.squaredGradientSum;
-    if (state === null || state.shape[0] !== m || state.shape[1] !== n) {
-      this.reset();
-      this.weights = new Array<number>(m).fill(1 / m);
-      this.warmupSum = new Array<number>(m).fill(0);
-    }
-    const previousSum = this.squaredGradientSum;
+    const fresh = state === null || state.shape[0] !== m || state.shape[1] !== n;
+    const previousSum = fresh ? null : state;
     const [sum, excess] = tf.tidy(() => {
       const squared = tf.square(matrix);
       const accumulated = (
@@ -94,6 +90,16 @@ export class ExcessMTLWeighting extends MatrixWeighting {
       const risk = tf.sum(tf.div(squared, tf.sqrt(tf.add(accumulated, 1e-7))), 1);
       return [accumulated, Array.from(risk.dataSync())] as const;
     });
+    // A NaN or ∞ in the matrix always reaches the risks: checked there, before the state changes.
+    if (!excess.every(Number.isFinite)) {
+      sum.dispose();
+      rejectNonFiniteStatistic(matrix, 'excess risk');
+    }
+    if (fresh) {
+      this.reset();
+      this.weights = new Array<number>(m).fill(1 / m);
+      this.warmupSum = new Array<number>(m).fill(0);
+    }
     previousSum?.dispose();
     this.squaredGradientSum = tf.keep(sum);
 
@@ -145,7 +151,7 @@ export class ExcessMTL extends WeightedAggregator {
   declare readonly weighting: ExcessMTLWeighting;
 
   constructor(options: ExcessMTLOptions = {}) {
-    super(new ExcessMTLWeighting(options));
+    super(new ExcessMTLWeighting(options), true);
   }
 
   /** See {@link ExcessMTLWeighting.robustStepSize}. */

@@ -4,7 +4,12 @@ import { checkNonNegative } from '../linalg/dual_cone';
 import { computeGramian } from '../linalg/gramian';
 import { dot, matVec, toMatrix64, toTensor1D, type Matrix64 } from '../linalg/matrix';
 import { solveNashSubproblem } from '../linalg/solvers/nash_mtl';
-import { WeightedAggregator } from './aggregator_bases';
+import {
+  isAllFinite,
+  nonFiniteMatrixError,
+  rejectNonFiniteStatistic,
+  WeightedAggregator,
+} from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
 
 /** Options of {@link NashMTL} and {@link NashMTLWeighting}. */
@@ -103,10 +108,18 @@ export class NashMTLWeighting extends MatrixWeighting {
 
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const update = this.step % this.updateWeightsEvery === 0;
-    this.step += 1;
-    if (!update && this.maxNorm === 0) return toTensor1D(this.previousAlpha);
-    // One pass over the large matrix: the Gramian serves both the solve and ‖Jᵀα‖ = √(αᵀGα).
+    if (!update && this.maxNorm === 0) {
+      if (!isAllFinite(matrix)) throw nonFiniteMatrixError('matrix');
+      this.step += 1;
+      return toTensor1D(this.previousAlpha);
+    }
+    // One pass over the large matrix: the Gramian serves the solve, ‖Jᵀα‖ = √(αᵀGα) and the
+    // finiteness check (a NaN or ∞ in the matrix always reaches it).
     const gramian = tf.tidy(() => toMatrix64(computeGramian(matrix)));
+    if (!gramian.every((row) => row.every(Number.isFinite))) {
+      rejectNonFiniteStatistic(matrix, 'Gramian');
+    }
+    this.step += 1;
     if (update) this.previousAlpha = this.solve(gramian);
     let alpha = this.previousAlpha;
     if (this.maxNorm > 0) {
@@ -160,7 +173,7 @@ export class NashMTL extends WeightedAggregator {
   declare readonly weighting: NashMTLWeighting;
 
   constructor(options: NashMTLOptions) {
-    super(new NashMTLWeighting(options));
+    super(new NashMTLWeighting(options), true);
   }
 
   /** See {@link NashMTLWeighting.nTasks}. */

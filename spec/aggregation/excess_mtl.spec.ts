@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ExcessMTL, ExcessMTLWeighting } from '../../lib/aggregation/excess_mtl';
-import { InvalidArgumentError } from '../../lib/errors';
+import { InvalidArgumentError, NumericalError } from '../../lib/errors';
 import { fixtures, Rng, type Rows } from './_matrices';
 import {
   assertBadInputRejected,
@@ -91,6 +91,36 @@ describe('ExcessMTL', () => {
     aggregator.reset(); // frees the m × n state tensor
     expect(tf.memory().numTensors).toBe(before - 1);
     matrix.dispose();
+  });
+
+  it('rejects NaN or ∞ from its risks without touching its state, and reports float32 overflow', () => {
+    const aggregator = new ExcessMTL();
+    const good = tf.tensor2d([
+      [1, 2],
+      [3, -1],
+    ]);
+    const reference = new ExcessMTL();
+    tf.dispose([aggregator.apply(good), reference.apply(good)]);
+    for (const bad of [NaN, Infinity]) {
+      const J = tf.tensor2d([
+        [1, bad],
+        [3, -1],
+      ]);
+      expect(() => aggregator.apply(J)).toThrow(InvalidArgumentError);
+      J.dispose();
+    }
+    // Finite, but squares overflow float32: a numerical error, not a bad argument.
+    const huge = tf.tensor2d([
+      [1e20, 2],
+      [3, -1],
+    ]);
+    expect(() => aggregator.apply(huge)).toThrow(NumericalError);
+    // The rejected calls left no trace: the next step is the reference's second step.
+    const [a, b] = [aggregator.apply(good), reference.apply(good)];
+    Array.from(a.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(b.dataSync()[i], 6));
+    tf.dispose([a, b, good, huge]);
+    aggregator.reset();
+    reference.reset();
   });
 
   it('validates options like TorchJD', () => {

@@ -93,6 +93,26 @@ describe('NashMTL', () => {
     matrix.dispose();
   });
 
+  it('rejects NaN or ∞ through its Gramian, and on calls that reuse the weights too', () => {
+    for (const options of [{ nTasks: 2 }, { nTasks: 2, updateWeightsEvery: 2, maxNorm: 0 }]) {
+      const aggregator = new NashMTL(options);
+      const good = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]);
+      tf.dispose(aggregator.apply(good)); // the update call; the next one reuses the weights
+      for (const bad of [NaN, -Infinity]) {
+        const J = tf.tensor2d([
+          [1, 0],
+          [bad, 1],
+        ]);
+        expect(() => aggregator.apply(J)).toThrow(InvalidArgumentError);
+        J.dispose();
+      }
+      good.dispose();
+    }
+  });
+
   it('validates options and exposes them, like TorchJD', () => {
     expect(() => new NashMTL({ nTasks: 0 })).toThrow(InvalidArgumentError);
     expect(() => new NashMTL({ nTasks: -1 })).toThrow(/`nTasks`/);
