@@ -103,14 +103,15 @@ export class GramianWeightedAggregator extends WeightedAggregator {
   }
 }
 
-/** The Gramian of `matrix`, rejecting a matrix with NaN or infinite entries. */
+/**
+ * The Gramian of `matrix`, rejecting a matrix with NaN or infinite entries (and a finite one whose
+ * Gramian overflows float32, with a `NumericalError`).
+ */
 function finiteGramian(matrix: tf.Tensor2D): tf.Tensor2D {
   const gramian = computeGramian(matrix);
-  try {
-    checkIsFinite(gramian, 'matrix');
-  } catch (error) {
+  if (!isAllFinite(gramian)) {
     gramian.dispose();
-    throw error;
+    rejectNonFiniteStatistic(matrix, 'Gramian');
   }
   return gramian;
 }

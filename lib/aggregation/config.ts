@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { computeGramian } from '../linalg/gramian';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { FLOAT32_EPS, pseudoInverseSymmetric } from '../linalg/pseudo_inverse';
-import { Aggregator, combine } from './aggregator_bases';
+import { Aggregator, combine, rejectNonFiniteStatistic } from './aggregator_bases';
+import { checkIsMatrix } from './weighting_bases';
 import { PrefVector } from './pref_vector';
 
 /** Options of {@link ConFIG}. */
@@ -37,12 +38,18 @@ export class ConFIG extends Aggregator {
     this.prefVector = new PrefVector(prefVector);
   }
 
+  /** Finiteness is checked on the Gramian (a NaN or ∞ in the matrix always reaches it). */
+  protected override validate(matrix: tf.Tensor2D): void {
+    checkIsMatrix(matrix, 'matrix');
+  }
+
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const [m, n] = matrix.shape;
     const w = this.prefVector.weightsFor(m);
     const gramian = computeGramian(matrix);
     const g = toMatrix64(gramian);
     gramian.dispose();
+    if (!g.every((row) => row.every(Number.isFinite))) rejectNonFiniteStatistic(matrix, 'Gramian');
     const inverseNorms = g.map((row, i) => (row[i] > 0 ? 1 / Math.sqrt(row[i]) : 0));
     const unitGramian = g.map((row, i) => row.map((x, j) => inverseNorms[i] * x * inverseNorms[j]));
     const pseudoInverse = pseudoInverseSymmetric(unitGramian, Math.max(m, n) * FLOAT32_EPS);
