@@ -90,13 +90,19 @@ export function trimmedMeanOnHost(matrix: tf.Tensor2D, t: number): tf.Tensor1D {
   for (let start = 0; start < n; start += width) {
     const w = Math.min(width, n - start);
     if (loadInPairs(bits, n, start, scratch, w) !== 0) throw nonFiniteMatrixError('matrix');
-    let rows = [...scratch];
-    for (let pass = 0; pass < t; pass++) {
-      rows = pass === 0 ? setExtremesAsidePaired(rows, w) : setExtremesAside(rows, w);
+    if (t === 0) {
+      for (let k = 0; k < m - 1; k++) addValues(scratch[k], sums, w, k === 0);
+      writeMeans(scratch[m - 1], sums, m, result, start, w);
+      continue;
     }
-    const kept = rows.length;
-    for (let k = 0; k < kept - 1; k++) addValues(rows[k], sums, w, k === 0);
-    writeMeans(rows[kept - 1], sums, kept, result, start, w);
+    // The last pass adds each kept value to `sums` as soon as no later comparison can move it.
+    sums.fill(0);
+    let rows = setExtremesAsidePaired([...scratch], w, t === 1 ? sums : null);
+    for (let pass = 1; pass < t; pass++) {
+      rows = setExtremesAside(rows, w, pass === t - 1 ? sums : null);
+    }
+    const kept = m - 2 * t;
+    for (let c = 0; c < w; c++) result[start + c] = sums[c] / kept;
   }
   return tf.tensor1d(result);
 }
@@ -169,29 +175,89 @@ function loadRow(bits: Int32Array, offset: number, row: Int32Array, width: numbe
 
 /**
  * After {@link loadInPairs}: the column maxima are among the high rows (and an odd last row), the
- * minima among the low ones. Chains them and returns the rows left without the two extremes.
+ * minima among the low ones. Chains them and returns the rows left without the two extremes, or,
+ * given `sums` (the last pass), adds the values of those rows to it instead.
  */
-function setExtremesAsidePaired(rows: Int32Array[], width: number): Int32Array[] {
+function setExtremesAsidePaired(
+  rows: Int32Array[],
+  width: number,
+  sums: Float64Array | null,
+): Int32Array[] {
   const pairs = Math.floor(rows.length / 2);
   const lows = Array.from({ length: pairs }, (_, k) => rows[2 * k]);
   const highs = Array.from({ length: pairs }, (_, k) => rows[2 * k + 1]);
   const odd = rows.length % 2 === 1 ? rows[rows.length - 1] : undefined;
-  for (let k = 1; k < pairs; k++) compareExchange(highs[k - 1], highs[k], width);
-  for (let k = pairs - 1; k > 0; k--) compareExchange(lows[k - 1], lows[k], width);
+  // Each comparison's loser (the lower of two highs, the upper of two lows) is never moved again.
+  for (let k = 1; k < pairs; k++) {
+    if (sums === null) compareExchange(highs[k - 1], highs[k], width);
+    else compareExchangeKeepingLower(highs[k - 1], highs[k], sums, width);
+  }
+  for (let k = pairs - 1; k > 0; k--) {
+    if (sums === null) compareExchange(lows[k - 1], lows[k], width);
+    else compareExchangeKeepingUpper(lows[k - 1], lows[k], sums, width);
+  }
   if (odd !== undefined) {
     compareExchange(odd, highs[pairs - 1], width);
-    compareExchange(lows[0], odd, width);
+    if (sums === null) compareExchange(lows[0], odd, width);
+    else compareExchangeKeepingUpper(lows[0], odd, sums, width);
   }
+  if (sums !== null) return [];
   const rest = [...lows.slice(1), ...highs.slice(0, -1)];
   return odd === undefined ? rest : [...rest, odd];
 }
 
-/** Bubbles each column's largest key to the last row and smallest to the first; drops both. */
-function setExtremesAside(rows: Int32Array[], width: number): Int32Array[] {
+/**
+ * Bubbles each column's largest key to the last row and smallest to the first and returns the rows
+ * between, or, given `sums` (the last pass), adds their values to it instead.
+ */
+function setExtremesAside(
+  rows: Int32Array[],
+  width: number,
+  sums: Float64Array | null,
+): Int32Array[] {
   const last = rows.length - 1;
   for (let i = 0; i < last; i++) compareExchange(rows[i], rows[i + 1], width);
-  for (let i = last - 2; i >= 0; i--) compareExchange(rows[i], rows[i + 1], width);
-  return rows.slice(1, last);
+  for (let i = last - 2; i >= 0; i--) {
+    if (sums === null) compareExchange(rows[i], rows[i + 1], width);
+    else compareExchangeKeepingUpper(rows[i], rows[i + 1], sums, width);
+  }
+  return sums === null ? rows.slice(1, last) : [];
+}
+
+/** {@link compareExchange}, then adds the values of the smaller keys to `sums`. */
+function compareExchangeKeepingLower(
+  lower: Int32Array,
+  upper: Int32Array,
+  sums: Float64Array,
+  width: number,
+): void {
+  const values = new Float32Array(lower.buffer, lower.byteOffset, width);
+  for (let c = 0; c < width; c++) {
+    const a = lower[c];
+    const b = upper[c];
+    const swap = (a ^ b) & -(b < a);
+    lower[c] = key(a ^ swap);
+    upper[c] = b ^ swap;
+    sums[c] += values[c];
+  }
+}
+
+/** {@link compareExchange}, then adds the values of the larger keys to `sums`. */
+function compareExchangeKeepingUpper(
+  lower: Int32Array,
+  upper: Int32Array,
+  sums: Float64Array,
+  width: number,
+): void {
+  const values = new Float32Array(upper.buffer, upper.byteOffset, width);
+  for (let c = 0; c < width; c++) {
+    const a = lower[c];
+    const b = upper[c];
+    const swap = (a ^ b) & -(b < a);
+    lower[c] = a ^ swap;
+    upper[c] = key(b ^ swap);
+    sums[c] += values[c];
+  }
 }
 
 /** Puts the smaller key of each column in `lower` and the larger in `upper`, without branching. */
