@@ -7,24 +7,28 @@
  * suggested by the gradient at `x = 0`, it typically needs one to three. When F is the larger
  * part, the system is solved on its complement A instead, through `H = G⁻¹` (computed once per
  * solver and shared by every `u`): `x_F = H_FF b_F − H_FA H_AA⁻¹ H_AF b_F`, the block-inverse
- * identity. Each iteration therefore costs O(min(|F|, |A|)³ + m²).
+ * identity. The factorization of the system is updated, not redone, when the set changes by a few
+ * indices (from one iteration to the next, and from one `u` to the next): an iteration then costs
+ * O(min(|F|, |A|)² + m²) instead of O(min(|F|, |A|)³ + m²).
  */
 import { cholesky, invertLowerTriangular } from './cholesky';
 import type { Matrix64 } from './matrix';
+import { dot, UpdatableCholesky } from './updatable_cholesky';
 
 /** Solves `min vᵀGv s.t. v ≥ u` for any number of `u`, sharing the work that depends on G alone. */
 export class BoxQpSolver {
   private readonly m: number;
   private readonly g: Float64Array;
   private inverse: Float64Array | null | undefined;
-  private readonly workspace: Float64Array;
+  /** The factors of `G_FF` and `H_AA` left by the last system solved, reused by the next. */
+  private freeFactor: UpdatableCholesky | undefined;
+  private activeFactor: UpdatableCholesky | undefined;
 
   /** `G` must be symmetric positive definite (e.g. regularized). */
   constructor(G: Matrix64) {
     this.m = G.length;
     this.g = new Float64Array(this.m * this.m);
     G.forEach((row, i) => this.g.set(row, i * this.m));
-    this.workspace = new Float64Array(this.m * this.m);
   }
 
   /** The solution `v`, or null when pivoting did not settle within its iteration budget. */
@@ -53,9 +57,8 @@ export class BoxQpSolver {
           if (x[i] < -tol) violations.push(i);
           continue;
         }
-        let y = gu[i];
-        for (let j = 0; j < m; j++) if (free[j]) y += g[i * m + j] * x[j];
-        if (y < -tol) violations.push(i);
+        // x is 0 off the free set, so the whole row can be summed without testing membership.
+        if (gu[i] + dot(g, i * m, x, 0, m) < -tol) violations.push(i);
       }
       if (violations.length === 0) return u.map((ui, i) => ui + Math.max(0, x[i]));
       if (violations.length < best) {
@@ -73,33 +76,35 @@ export class BoxQpSolver {
 
   /** Writes `x_F = −G_FF⁻¹ (Gu)_F`, `x_A = 0` into `x`; false if a factorization fails. */
   private solveOnFreeSet(gu: Float64Array, free: Uint8Array, x: Float64Array): boolean {
-    const { m } = this;
+    const { m, g } = this;
     const freeIndices: number[] = [];
     const activeIndices: number[] = [];
     for (let i = 0; i < m; i++) (free[i] ? freeIndices : activeIndices).push(i);
     x.fill(0);
     if (freeIndices.length === 0) return true;
-    const b = freeIndices.map((i) => -gu[i]);
     if (activeIndices.length >= freeIndices.length || this.inverseOfG() === null) {
-      const z = choleskySolve(this.g, m, freeIndices, b, this.workspace);
-      if (z === null) return false;
-      freeIndices.forEach((index, k) => (x[index] = z[k]));
+      this.freeFactor ??= new UpdatableCholesky(g, m);
+      const factor = this.freeFactor;
+      if (!factor.moveTo(freeIndices) && !factor.reset(freeIndices)) return false;
+      const z = factor.solve(Float64Array.from(factor.indices, (i) => -gu[i]));
+      factor.indices.forEach((index, k) => (x[index] = z[k]));
       return true;
     }
+    // x_F = H_FF b − H_FA λ with H_AA λ = H_AF b, through the dense vector b̂ (b on F, 0 on A).
     const h = this.inverse!;
-    // x_F = H_FF b − H_FA λ with H_AA λ = H_AF b.
-    const hAFb = activeIndices.map((a) =>
-      freeIndices.reduce((s, f, k) => s + h[a * m + f] * b[k], 0),
+    this.activeFactor ??= new UpdatableCholesky(h, m);
+    const factor = this.activeFactor;
+    if (!factor.moveTo(activeIndices) && !factor.reset(activeIndices)) return false;
+    const bDense = new Float64Array(m);
+    for (const f of freeIndices) bDense[f] = -gu[f];
+    const lambda = factor.solve(
+      Float64Array.from(factor.indices, (a) => dot(h, a * m, bDense, 0, m)),
     );
-    const lambda = choleskySolve(h, m, activeIndices, hAFb, this.workspace);
-    if (lambda === null) return false;
-    freeIndices.forEach((f) => {
-      let value = 0;
-      for (let j = 0; j < freeIndices.length; j++) value += h[f * m + freeIndices[j]] * b[j];
-      for (let j = 0; j < activeIndices.length; j++)
-        value -= h[f * m + activeIndices[j]] * lambda[j];
-      x[f] = value;
-    });
+    const lambdaDense = new Float64Array(m);
+    factor.indices.forEach((a, k) => (lambdaDense[a] = lambda[k]));
+    for (const f of freeIndices) {
+      x[f] = dot(h, f * m, bDense, 0, m) - dot(h, f * m, lambdaDense, 0, m);
+    }
     return true;
   }
 
@@ -130,40 +135,4 @@ export class BoxQpSolver {
 /** One `min vᵀGv s.t. v ≥ u` problem; see {@link BoxQpSolver} to solve several with one G. */
 export function solveBoxQp(G: Matrix64, u: number[], tolerance = 1e-12): number[] | null {
   return new BoxQpSolver(G).solve(u, tolerance);
-}
-
-/** Solves `M_SS z = rhs` for the index set S of the flat m × m matrix M; null if not PD. */
-function choleskySolve(
-  M: Float64Array,
-  m: number,
-  indices: number[],
-  rhs: number[],
-  workspace: Float64Array,
-): number[] | null {
-  const k = indices.length;
-  const l = workspace; // lower-triangular factor, row-major k × k
-  for (let j = 0; j < k; j++) {
-    let diagonal = M[indices[j] * m + indices[j]];
-    for (let p = 0; p < j; p++) diagonal -= l[j * k + p] * l[j * k + p];
-    if (!(diagonal > 0)) return null;
-    const ljj = Math.sqrt(diagonal);
-    l[j * k + j] = ljj;
-    for (let i = j + 1; i < k; i++) {
-      let sum = M[indices[i] * m + indices[j]];
-      for (let p = 0; p < j; p++) sum -= l[i * k + p] * l[j * k + p];
-      l[i * k + j] = sum / ljj;
-    }
-  }
-  const z = new Array<number>(k);
-  for (let i = 0; i < k; i++) {
-    let s = rhs[i];
-    for (let j = 0; j < i; j++) s -= l[i * k + j] * z[j];
-    z[i] = s / l[i * k + i];
-  }
-  for (let i = k - 1; i >= 0; i--) {
-    let s = z[i];
-    for (let j = i + 1; j < k; j++) s -= l[j * k + i] * z[j];
-    z[i] = s / l[i * k + i];
-  }
-  return z;
 }

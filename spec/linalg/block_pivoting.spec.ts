@@ -1,0 +1,61 @@
+import { BoxQpSolver, solveBoxQp } from '../../lib/linalg/block_pivoting';
+import { Rng } from '../aggregation/_matrices';
+
+/** `JJᵀ + εI` for a random `m × n` J: a Gramian as UPGrad sees it (regularized). */
+function gramian(m: number, n: number, rng: Rng, correlation = 0): number[][] {
+  const shared = Array.from({ length: n }, () => rng.normal());
+  const rows = Array.from({ length: m }, (_, i) =>
+    Array.from(
+      { length: n },
+      (_, k) => rng.normal() + (i % 2 === 0 ? correlation : -correlation) * shared[k],
+    ),
+  );
+  return rows.map((a, i) =>
+    rows.map((b, j) => a.reduce((s, x, k) => s + x * b[k], 0) + (i === j ? 1e-4 : 0)),
+  );
+}
+
+/** KKT of `min vᵀGv s.t. v ≥ u`: v ≥ u, Gv ≥ 0, and (Gv)ᵢ(vᵢ − uᵢ) = 0. */
+function expectKkt(G: number[][], u: number[], v: number[]): void {
+  const scale = Math.max(...G.map((row, i) => row[i]));
+  const gv = G.map((row) => row.reduce((s, x, j) => s + x * v[j], 0));
+  v.forEach((vi, i) => {
+    expect(vi - u[i]).toBeGreaterThanOrEqual(-1e-12);
+    expect(gv[i]).toBeGreaterThanOrEqual(-1e-8 * scale);
+    expect(Math.abs(gv[i] * (vi - u[i]))).toBeLessThan(1e-8 * scale);
+  });
+}
+
+describe('BoxQpSolver', () => {
+  // Anti-correlated halves give large free sets (solved through G⁻¹ on the complement).
+  it.each([
+    [8, 0],
+    [40, 0],
+    [40, 3],
+    [90, 2],
+  ])('satisfies the KKT conditions for every unit u (m = %i, correlation %d)', (m, correlation) => {
+    const rng = new Rng(m + correlation);
+    const G = gramian(m, 2 * m, rng, correlation);
+    const solver = new BoxQpSolver(G);
+    for (let i = 0; i < m; i++) {
+      const u = Array.from({ length: m }, (_, j) => (i === j ? 1 : 0));
+      const v = solver.solve(u);
+      expect(v).not.toBeNull();
+      expectKkt(G, u, v!);
+    }
+  });
+
+  it('gives the same solutions whatever was solved before (factors carried over between calls)', () => {
+    const m = 50;
+    const rng = new Rng(9);
+    const G = gramian(m, 80, rng, 2);
+    const us = Array.from({ length: 30 }, () => Array.from({ length: m }, () => rng.normal()));
+    const shared = new BoxQpSolver(G);
+    for (const u of us) {
+      const v = shared.solve(u)!;
+      const fresh = solveBoxQp(G, u)!;
+      expectKkt(G, u, v);
+      v.forEach((x, i) => expect(Math.abs(x - fresh[i])).toBeLessThan(1e-9 * (1 + Math.abs(x))));
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { UpdatableCholesky } from '../../lib/linalg/updatable_cholesky';
+import { Rng } from '../aggregation/_matrices';
+
+/** A flat row-major symmetric positive definite n × n matrix `BBᵀ + I`. */
+function spd(n: number, rng: Rng): Float64Array {
+  const b = Array.from({ length: n }, () => Array.from({ length: n }, () => rng.normal()));
+  const flat = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = i === j ? 1 : 0;
+      for (let k = 0; k < n; k++) s += b[i][k] * b[j][k];
+      flat[i * n + j] = s;
+    }
+  }
+  return flat;
+}
+
+/** Checks that `factor.solve` inverts M_SS for the current S: M_SS · solve(r) = r. */
+function expectSolvesSubsystem(
+  factor: UpdatableCholesky,
+  matrix: Float64Array,
+  n: number,
+  rng: Rng,
+) {
+  const indices = factor.indices;
+  const rhs = Float64Array.from(indices, () => rng.normal());
+  const z = factor.solve(rhs);
+  indices.forEach((i, a) => {
+    let s = 0;
+    indices.forEach((j, b) => (s += matrix[i * n + j] * z[b]));
+    expect(Math.abs(s - rhs[a])).toBeLessThan(1e-9 * (1 + Math.abs(rhs[a])));
+  });
+}
+
+describe('UpdatableCholesky', () => {
+  const n = 14;
+
+  it('stays the factor of M_SS through random additions, removals and moves', () => {
+    const rng = new Rng(1);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    expect(factor.reset([3, 7, 1])).toBe(true);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+    for (let step = 0; step < 200; step++) {
+      const inside = new Set(factor.indices);
+      const outside = [...Array(n).keys()].filter((i) => !inside.has(i));
+      const choice = rng.next();
+      if (choice < 0.4 && outside.length > 0) {
+        expect(factor.add(outside[Math.floor(rng.next() * outside.length)])).toBe(true);
+      } else if (choice < 0.8 && factor.size > 1) {
+        // Removing from the front, middle and end of the factor exercises every rotation count.
+        factor.remove(factor.indices[Math.floor(rng.next() * factor.size)]);
+      } else {
+        const target = [...Array(n).keys()].filter(() => rng.next() < 0.5);
+        if (target.length === 0) continue;
+        expect(factor.moveTo(target)).toBe(true);
+        expect([...factor.indices].sort((a, b) => a - b)).toEqual(target);
+      }
+      expectSolvesSubsystem(factor, matrix, n, rng);
+    }
+  });
+
+  it('moves by updates when few indices change, and refactors when many do', () => {
+    const rng = new Rng(2);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    factor.reset([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    factor.moveTo([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13]); // one out, one in: kept order + append
+    expect(factor.indices).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13]);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+    factor.moveTo([13, 12, 11, 2]); // most change: a new factorization in the target's order
+    expect(factor.indices).toEqual([13, 12, 11, 2]);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+  });
+
+  it('reports a pivot that is not positive (a singular M_SS)', () => {
+    // M = vvᵀ has rank one: any 2 × 2 principal submatrix is singular.
+    const v = [1, 2, 3];
+    const matrix = Float64Array.from({ length: 9 }, (_, k) => v[Math.floor(k / 3)] * v[k % 3]);
+    const factor = new UpdatableCholesky(matrix, 3);
+    expect(factor.add(0)).toBe(true);
+    expect(factor.add(1)).toBe(false);
+    expect(factor.reset([2, 0])).toBe(false);
+  });
+});
