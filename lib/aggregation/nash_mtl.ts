@@ -138,6 +138,11 @@ export class NashMTLWeighting extends MatrixWeighting {
     const normalized = gramian.map((row) => row.map((v) => v / scale));
     let alpha = this.previousAlpha;
     for (let iteration = 0; iteration < this.optimNiter; iteration++) {
+      // TorchJD solves the sub-problem, then stops if its INPUT was stationary and keeps that
+      // input: testing first gives the same weights without the solve whose result is dropped.
+      const gAlpha = matVec(normalized, alpha);
+      const stationarity = Math.hypot(...gAlpha.map((g, i) => g - 1 / (alpha[i] + 1e-10)));
+      if (stationarity < 1e-3) break;
       let next: number[];
       try {
         next = solveNashSubproblem(normalized, scale, alpha);
@@ -145,11 +150,7 @@ export class NashMTLWeighting extends MatrixWeighting {
         if (!(error instanceof NumericalError)) throw error;
         next = alpha;
       }
-      // TorchJD's stopping test looks at the sub-problem's input, and then keeps that input.
-      const gAlpha = matVec(normalized, alpha);
-      const stationarity = Math.hypot(...gAlpha.map((g, i) => g - 1 / (alpha[i] + 1e-10)));
-      const movement = Math.hypot(...next.map((v, i) => v - alpha[i]));
-      if (stationarity < 1e-3 || movement < 1e-6) break;
+      if (Math.hypot(...next.map((v, i) => v - alpha[i])) < 1e-6) break;
       alpha = next;
     }
     return alpha;

@@ -54,70 +54,106 @@ export function solveNashSubproblem(
   const columnSums = gramian[0].map((_, j) => gramian.reduce((s, row) => s + row[j], 0));
   const cost = columnSums.map((g, j) => g + tangent[j] / scale);
 
-  const slack = (alpha: number[]): number[] | null => {
-    const ga = matVec(gramian, alpha);
-    const values = alpha.map((a, i) => (a > 0 && ga[i] > 0 ? Math.log(scale * a * ga[i]) : -1));
-    return values.every((v) => v > 0) ? values : null;
+  // Flat work arrays: the Newton loop runs some thirty steps per call, on every training step.
+  const g = new Float64Array(m * m);
+  gramian.forEach((row, i) => g.set(row, i * m));
+  const multiply = (x: Float64Array, out: Float64Array) => {
+    for (let i = 0; i < m; i++) {
+      let sum = 0;
+      for (let j = 0; j < m; j++) sum += g[i * m + j] * x[j];
+      out[i] = sum;
+    }
+  };
+  const work = new Float64Array(m);
+  /** `t·cᵀα − Σ log(log(s αᵢ (Gα)ᵢ))`, or ∞ outside the strictly feasible set. */
+  const barrier = (a: Float64Array, t: number): number => {
+    multiply(a, work);
+    let logSum = 0;
+    let linear = 0;
+    for (let i = 0; i < m; i++) {
+      if (!(a[i] > 0 && work[i] > 0)) return Infinity;
+      const slackValue = Math.log(scale * a[i] * work[i]);
+      if (!(slackValue > 0)) return Infinity;
+      logSum += Math.log(slackValue);
+      linear += cost[i] * a[i];
+    }
+    return t * linear - logSum;
   };
   // Strictly feasible start: scaling α by k multiplies every s α_i (Gα)_i by k².
   // Scaling to the smallest product 2e (slack log(2e) > 0) also brings a far-away α_prev close to
   // the boundary, where the constraints of the optimum are active.
   const minProduct = Math.min(...prev.map((a, i) => scale * a * gPrev[i]));
-  let alpha = prev.map((a) => a * Math.sqrt((2 * Math.E) / minProduct));
+  let alpha: Float64Array = Float64Array.from(
+    prev,
+    (a) => a * Math.sqrt((2 * Math.E) / minProduct),
+  );
 
-  const barrier = (a: number[], t: number): number => {
-    const g = slack(a);
-    return g === null ? Infinity : t * dot(cost, a) - g.reduce((s, v) => s + Math.log(v), 0);
-  };
+  const ga = new Float64Array(m);
+  const slack = new Float64Array(m);
+  const gradient = new Float64Array(m);
+  const hessian = new Float64Array(m * m);
+  const constraintGradient = new Float64Array(m);
+  const gDirection = new Float64Array(m);
   // The duality gap m/t is made small relative to the objective's magnitude.
-  const objectiveScale = Math.max(1, Math.abs(dot(cost, alpha)));
+  const objectiveScale = Math.max(1, Math.abs(dot(cost, Array.from(alpha))));
   // Starting at a gap of 1e-4 of the objective's magnitude skips the early centering steps: α_prev
   // is warm (near the optimum) in the sequential procedure.
   for (let t = m / (1e-4 * objectiveScale); m / t > gapTolerance * objectiveScale; t *= 100) {
     for (let step = 0; step < maxNewtonSteps; step++) {
-      const g = slack(alpha)!;
-      const ga = matVec(gramian, alpha);
-      const gradient = cost.map((c) => t * c);
-      const hessian: Matrix64 = Array.from({ length: m }, () => new Array<number>(m).fill(0));
+      multiply(alpha, ga);
+      for (let i = 0; i < m; i++) slack[i] = Math.log(scale * alpha[i] * ga[i]);
+      for (let j = 0; j < m; j++) gradient[j] = t * cost[j];
+      hessian.fill(0);
       for (let i = 0; i < m; i++) {
         // ∇gᵢ = eᵢ/αᵢ + Gᵢ/(Gα)ᵢ ;  ∇²gᵢ = −eᵢeᵢᵀ/αᵢ² − GᵢGᵢᵀ/(Gα)ᵢ²
-        const grad = gramian[i].map((gij, j) => gij / ga[i] + (i === j ? 1 / alpha[i] : 0));
+        const inverseSlack = 1 / slack[i];
+        const inverseGa = 1 / ga[i];
         for (let j = 0; j < m; j++) {
-          gradient[j] -= grad[j] / g[i];
+          constraintGradient[j] = g[i * m + j] * inverseGa + (i === j ? 1 / alpha[i] : 0);
+        }
+        for (let j = 0; j < m; j++) {
+          gradient[j] -= constraintGradient[j] * inverseSlack;
           for (let k = 0; k < m; k++) {
             const curvature =
               (i === j && i === k ? 1 / alpha[i] ** 2 : 0) +
-              (gramian[i][j] * gramian[i][k]) / ga[i] ** 2;
-            hessian[j][k] += (grad[j] * grad[k]) / g[i] ** 2 + curvature / g[i];
+              g[i * m + j] * g[i * m + k] * inverseGa * inverseGa;
+            hessian[j * m + k] +=
+              constraintGradient[j] * constraintGradient[k] * inverseSlack * inverseSlack +
+              curvature * inverseSlack;
           }
         }
       }
-      const direction = solveLinearSystem(hessian, gradient).map((v) => -v);
-      const decrement = -dot(gradient, direction);
+      const hessianRows = Array.from({ length: m }, (_, j) =>
+        Array.from(hessian.subarray(j * m, (j + 1) * m)),
+      );
+      const direction = Float64Array.from(solveLinearSystem(hessianRows, gradient), (v) => -v);
+      let decrement = 0;
+      for (let j = 0; j < m; j++) decrement -= gradient[j] * direction[j];
       if (decrement / 2 <= 1e-9) break;
       const current = barrier(alpha, t);
       // Fraction to the boundary of {α > 0, Gα > 0} (linear), so few trial steps are infeasible.
-      const gDirection = matVec(gramian, direction);
+      multiply(direction, gDirection);
       let stepSize = 1;
       for (let i = 0; i < m; i++) {
         if (direction[i] < 0) stepSize = Math.min(stepSize, (-0.99 * alpha[i]) / direction[i]);
         if (gDirection[i] < 0) stepSize = Math.min(stepSize, (-0.99 * ga[i]) / gDirection[i]);
       }
-      let next = alpha;
+      let next: Float64Array | null = null;
+      const candidate = new Float64Array(m);
       for (let halving = 0; halving < 40; halving++) {
-        const candidate = alpha.map((a, i) => a + stepSize * direction[i]);
+        for (let i = 0; i < m; i++) candidate[i] = alpha[i] + stepSize * direction[i];
         if (barrier(candidate, t) <= current - 0.25 * stepSize * decrement) {
           next = candidate;
           break;
         }
         stepSize /= 2;
       }
-      if (next === alpha) break; // No progress possible in floating point.
+      if (next === null) break; // No progress possible in floating point.
       alpha = next;
       if (!alpha.every((a) => Number.isFinite(a) && a < 1e15)) {
         throw new NumericalError('Nash-MTL: the sub-problem is unbounded or diverges.');
       }
     }
   }
-  return alpha;
+  return Array.from(alpha);
 }
