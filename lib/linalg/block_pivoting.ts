@@ -6,14 +6,14 @@
  * Each iteration solves one linear system on the current free set F; starting from the free set
  * suggested by the gradient at `x = 0`, it typically needs one to three. When F is the larger
  * part, the system is solved on its complement A instead, through `H = G⁻¹` (computed once per
- * solver and shared by every `u`): `x_F = H_FF b_F − H_FA H_AA⁻¹ H_AF b_F`, the block-inverse
- * identity. The factorization of the system is updated, not redone, when the set changes by a few
- * indices (from one iteration to the next, and from one `u` to the next): an iteration then costs
- * O(min(|F|, |A|)² + m²) instead of O(min(|F|, |A|)³ + m²).
+ * solver and shared by every `u`): since `H·Gu = u`, the gradient on A is `y_A = H_AA⁻¹ u_A` and
+ * `x_F = H_FA y_A − u_F`. The factorization of the system is updated, not redone, when the set
+ * changes by a few indices (from one iteration to the next, and from one `u` to the next): an
+ * iteration then costs O(min(|F|, |A|)² + |F|·|A|) instead of O(min(|F|, |A|)³ + m²).
  */
 import { cholesky, invertLowerTriangular } from './cholesky';
 import type { Matrix64 } from './matrix';
-import { dot, UpdatableCholesky } from './updatable_cholesky';
+import { UpdatableCholesky } from './updatable_cholesky';
 
 /** Solves `min vᵀGv s.t. v ≥ u` for any number of `u`, sharing the work that depends on G alone. */
 export class BoxQpSolver {
@@ -34,11 +34,15 @@ export class BoxQpSolver {
   /** The solution `v`, or null when pivoting did not settle within its iteration budget. */
   solve(u: number[], tolerance = 1e-12): number[] | null {
     const { m, g } = this;
+    const uVector = Float64Array.from(u);
+    // Gu, over the non-zero entries of u only (UPGrad's u are scaled unit vectors).
+    const support: number[] = [];
+    for (let j = 0; j < m; j++) if (u[j] !== 0) support.push(j);
     const gu = new Float64Array(m);
     let scale = 1e-300;
     for (let i = 0; i < m; i++) {
       let s = 0;
-      for (let j = 0; j < m; j++) s += g[i * m + j] * u[j];
+      for (const j of support) s += g[i * m + j] * u[j];
       gu[i] = s;
       scale = Math.max(scale, Math.abs(s), Math.abs(g[i * m + i]));
     }
@@ -47,19 +51,14 @@ export class BoxQpSolver {
     const free = new Uint8Array(m);
     for (let i = 0; i < m; i++) free[i] = gu[i] < -tol ? 1 : 0;
     const x = new Float64Array(m);
+    // y = Gx + Gu, the gradient: 0 on the free set, and it must be ≥ 0 off it.
+    const y = new Float64Array(m);
     let best = m + 1;
     let backup = 3;
     for (let iteration = 0; iteration < 10 * m + 10; iteration++) {
-      if (!this.solveOnFreeSet(gu, free, x)) return null;
+      if (!this.solveOnFreeSet(uVector, gu, free, x, y)) return null;
       const violations: number[] = [];
-      for (let i = 0; i < m; i++) {
-        if (free[i]) {
-          if (x[i] < -tol) violations.push(i);
-          continue;
-        }
-        // x is 0 off the free set, so the whole row can be summed without testing membership.
-        if (gu[i] + dot(g, i * m, x, 0, m) < -tol) violations.push(i);
-      }
+      for (let i = 0; i < m; i++) if (free[i] ? x[i] < -tol : y[i] < -tol) violations.push(i);
       if (violations.length === 0) return u.map((ui, i) => ui + Math.max(0, x[i]));
       if (violations.length < best) {
         best = violations.length;
@@ -74,36 +73,52 @@ export class BoxQpSolver {
     return null;
   }
 
-  /** Writes `x_F = −G_FF⁻¹ (Gu)_F`, `x_A = 0` into `x`; false if a factorization fails. */
-  private solveOnFreeSet(gu: Float64Array, free: Uint8Array, x: Float64Array): boolean {
+  /**
+   * For the free set F (A its complement): `x_F` with `G_FF x_F = −(Gu)_F` and `x_A = 0` into
+   * `x`, and the gradient `y_A = (Gx + Gu)_A` into `y`; false if a factorization fails.
+   */
+  private solveOnFreeSet(
+    u: Float64Array,
+    gu: Float64Array,
+    free: Uint8Array,
+    x: Float64Array,
+    y: Float64Array,
+  ): boolean {
     const { m, g } = this;
     const freeIndices: number[] = [];
     const activeIndices: number[] = [];
     for (let i = 0; i < m; i++) (free[i] ? freeIndices : activeIndices).push(i);
     x.fill(0);
-    if (freeIndices.length === 0) return true;
+    y.fill(0);
+    if (freeIndices.length === 0) {
+      y.set(gu);
+      return true;
+    }
     if (activeIndices.length >= freeIndices.length || this.inverseOfG() === null) {
       this.freeFactor ??= new UpdatableCholesky(g, m);
       const factor = this.freeFactor;
       if (!factor.moveTo(freeIndices) && !factor.reset(freeIndices)) return false;
       const z = factor.solve(Float64Array.from(factor.indices, (i) => -gu[i]));
       factor.indices.forEach((index, k) => (x[index] = z[k]));
+      for (const a of activeIndices) {
+        let s = gu[a];
+        for (const f of freeIndices) s += g[a * m + f] * x[f];
+        y[a] = s;
+      }
       return true;
     }
-    // x_F = H_FF b − H_FA λ with H_AA λ = H_AF b, through the dense vector b̂ (b on F, 0 on A).
+    // With H = G⁻¹ and H·Gu = u, the system [G_FF G_FA; G_AF G_AA] [x_F; 0] + Gu = [0; y_A] reads
+    // [x_F; 0] = H [0; y_A] − u: so H_AA y_A = u_A, then x_F = H_FA y_A − u_F.
     const h = this.inverse!;
     this.activeFactor ??= new UpdatableCholesky(h, m);
     const factor = this.activeFactor;
     if (!factor.moveTo(activeIndices) && !factor.reset(activeIndices)) return false;
-    const bDense = new Float64Array(m);
-    for (const f of freeIndices) bDense[f] = -gu[f];
-    const lambda = factor.solve(
-      Float64Array.from(factor.indices, (a) => dot(h, a * m, bDense, 0, m)),
-    );
-    const lambdaDense = new Float64Array(m);
-    factor.indices.forEach((a, k) => (lambdaDense[a] = lambda[k]));
+    const yActive = factor.solve(Float64Array.from(factor.indices, (a) => u[a]));
+    factor.indices.forEach((a, k) => (y[a] = yActive[k]));
     for (const f of freeIndices) {
-      x[f] = dot(h, f * m, bDense, 0, m) - dot(h, f * m, lambdaDense, 0, m);
+      let s = -u[f];
+      for (const a of activeIndices) s += h[f * m + a] * y[a];
+      x[f] = s;
     }
     return true;
   }
