@@ -4,10 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isAllFinite, type Aggregator } from '../aggregation/aggregator_bases';
-import { grad } from '../autograd';
 import { aggregateJacobians, canUseGramianSum, throwNonFinite } from './aggregate_jacobians';
 import { headPasses, mtlJacobian, resolveMtlInputs, type MtlInputs } from './mtl_jacobian';
-import { planTaskGramian, taskGramian } from './task_gramian';
+import { planTaskGramian, taskJacobian } from './task_gramian';
 
 /** Task gradients and the aggregated gradients of the shared parameters. */
 export interface MtlAggregated {
@@ -26,9 +25,8 @@ export interface MtlAggregated {
  * retaining the graph (the caller frees it). The caller owns the returned gradients.
  *
  * When the aggregator only needs the Gramian (see `canUseGramianSum`), the Jacobian is never
- * formed: the Gramian is built from per-task gradients at each trunk layer (`taskGramian`), and the
- * update `Σᵢ wᵢ ∇θ Lᵢ` comes from ONE backward pass through the trunk seeded with
- * `Σᵢ wᵢ ∂Lᵢ/∂features`, since the trunk's backward pass is linear in its seed.
+ * formed: the Gramian is built from per-task gradients at each trunk layer, and the update
+ * `Σᵢ wᵢ ∇θ Lᵢ` from the same gradients combined with the weights (see `taskJacobian`).
  */
 export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAggregated {
   if (!canUseGramianSum(aggregator)) return viaJacobian(inputs, aggregator);
@@ -43,27 +41,20 @@ export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAgg
   };
   try {
     if (shared.length === 0) return { ...result, sharedGradients: [] };
-    const gramian = taskGramian(
+    const jacobian = taskJacobian(
       features,
       heads.featureGradients,
       planTaskGramian(features, shared),
     );
-    let weights: number[];
     try {
-      if (!isAllFinite(gramian)) throwNonFinite();
-      const w = aggregator.gramianWeighting.apply(gramian);
-      weights = Array.from(w.dataSync());
+      if (!isAllFinite(jacobian.gramian)) throwNonFinite();
+      const w = aggregator.gramianWeighting.apply(jacobian.gramian);
+      const weights = Array.from(w.dataSync());
       w.dispose();
+      return { ...result, sharedGradients: jacobian.combine(weights), weights };
     } finally {
-      gramian.dispose();
+      jacobian.dispose();
     }
-    const sharedGradients = tf.tidy(() => {
-      const seeds = features.map((_, f) =>
-        tf.addN(heads.featureGradients.map((g, i) => tf.mul(g[f], weights[i]))),
-      );
-      return grad(features, shared, { gradOutputs: seeds, retainGraph: true });
-    });
-    return { ...result, sharedGradients, weights };
   } catch (error) {
     tf.dispose(heads.taskGradients);
     throw error;

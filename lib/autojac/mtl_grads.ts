@@ -30,9 +30,9 @@ export interface MtlGradsResult {
  * parameters get their loss's gradient, shared parameters the aggregation of the Jacobian of all
  * losses. The `.grad`/`.jac` store is not touched and no graph is left behind. Equivalent to
  * `record` + `mtlBackward` + `jacToGrad`, and faster: when the aggregator only needs the Gramian
- * (UPGrad, MGDA, DualProj… without hooks), the Jacobian is never formed. The Gramian is built from
- * each task's gradients at the trunk's layer outputs, and the shared gradients come from one
- * weighted backward pass through the trunk.
+ * (UPGrad, MGDA, DualProj… without hooks), the Jacobian is never formed: the Gramian is built from
+ * each task's gradients at the trunk's layer outputs, and the shared gradients from the same
+ * gradients combined with the aggregator's weights.
  *
  * @example
  * ```ts

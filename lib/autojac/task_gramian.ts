@@ -7,9 +7,14 @@
  * `⟨AᵀΔᵢ, AᵀΔⱼ⟩ = ⟨Δᵢ, (AAᵀ) Δⱼ⟩`: with a batch smaller than the layer's width this costs far less
  * than the rows themselves. A bias added on the last axis has row `Σ_b Δᵢ[b]`. Every other weight
  * gets its rows computed explicitly (exact, as costly as the Jacobian path).
+ *
+ * The update `Σᵢ wᵢ (row i)` then needs no further backward pass: for a closed-form weight it is the
+ * recorded operation's own weight gradient for the output gradient `Σᵢ wᵢ Δᵢ` (one matmul for a
+ * dense kernel), for the others the weighted sum of their explicit rows.
  */
 import * as tf from '@tensorflow/tfjs';
-import { differentiate, nodesOnPaths } from '../autograd';
+import { TfjsJdError } from '../errors';
+import { differentiate, nodesOnPaths, type TapeNode } from '../autograd';
 import { biasGramian, rowGradientGramian } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 
@@ -21,9 +26,18 @@ interface TaskSite {
   gramian(outputGrads: tf.Tensor): tf.Tensor2D;
 }
 
+/** A site, with the weight it serves and the recorded operation that reads that weight. */
+interface PlannedSite extends TaskSite {
+  weight: tf.Variable;
+  node: TapeNode;
+  /** The input of `node` the weight (or a reshape of it) is fed to. */
+  inputName: string;
+}
+
 /** Which weights take a closed form (`sites`) and which need explicit per-task rows. */
 export interface TaskGramianPlan {
-  sites: TaskSite[];
+  shared: tf.Variable[];
+  sites: PlannedSite[];
   explicit: tf.Variable[];
 }
 
@@ -37,9 +51,8 @@ const FUSED_MATMUL = 'fusedMatMul__op';
  */
 export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): TaskGramianPlan {
   const weightOf = new Map<number, tf.Variable>(shared.map((w) => [w.id, w]));
-  const nodes = nodesOnPaths(features, new Set(weightOf.keys())).path.map(({ node }) =>
-    asRecordedNode(node),
-  );
+  const tapeNodes = nodesOnPaths(features, new Set(weightOf.keys())).path.map(({ node }) => node);
+  const nodes = tapeNodes.map(asRecordedNode);
   // Layers reshape a kernel before the fused matmul; a reshape preserves inner products.
   const aliasOf = new Map<number, tf.Variable>();
   for (const node of nodes) {
@@ -48,23 +61,27 @@ export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): T
       aliasOf.set(node.outputs[0].id, weightOf.get(input.id)!);
     }
   }
-  const uses = new Map<tf.Variable, { node: RecordedNode; name: string }[]>();
-  for (const node of nodes) {
-    if (node.kernelName === 'Reshape' && aliasOf.has(node.outputs[0].id)) continue;
+  const uses = new Map<tf.Variable, { node: RecordedNode; tape: TapeNode; name: string }[]>();
+  nodes.forEach((node, n) => {
+    if (node.kernelName === 'Reshape' && aliasOf.has(node.outputs[0].id)) return;
     for (const [name, input] of Object.entries(node.inputs)) {
       const weight = weightOf.get(input.id) ?? aliasOf.get(input.id);
-      if (weight !== undefined) uses.set(weight, [...(uses.get(weight) ?? []), { node, name }]);
+      const use = { node, tape: tapeNodes[n], name };
+      if (weight !== undefined) uses.set(weight, [...(uses.get(weight) ?? []), use]);
     }
-  }
-  const sites: TaskSite[] = [];
+  });
+  const sites: PlannedSite[] = [];
   const explicit: tf.Variable[] = [];
   for (const weight of shared) {
     const list = uses.get(weight) ?? [];
     const site = list.length === 1 ? siteFor(list[0].node, list[0].name) : undefined;
-    if (site !== undefined) sites.push(site);
-    else if (list.length > 0) explicit.push(weight);
+    if (site !== undefined) {
+      sites.push({ ...site, weight, node: list[0].tape, inputName: list[0].name });
+    } else if (list.length > 0) {
+      explicit.push(weight);
+    }
   }
-  return { sites, explicit };
+  return { shared, sites, explicit };
 }
 
 /** The closed form for the weight fed to input `name` of `node`, if one applies. */
@@ -158,34 +175,85 @@ function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor): tf.Tensor2D {
   return tf.matMul(explicitRows, explicitRows, false, true);
 }
 
+/** The shared Jacobian, held as per-task output gradients and explicit rows. */
+export interface TaskJacobian {
+  /** `J Jᵀ`, [m, m]. */
+  gramian: tf.Tensor2D;
+  /**
+   * `Σᵢ wᵢ · (row i of J)`, split per weight of the plan's `shared` and shaped like each; the caller
+   * owns the result.
+   */
+  combine(weights: number[]): tf.Tensor[];
+  /** Frees the gradients held (and the Gramian). */
+  dispose(): void;
+}
+
 /**
- * `Σ_v J_v J_vᵀ` over the planned weights, where row i of `J_v` is the gradient of
- * `Σ_f ⟨featureGradients[i][f], features[f]⟩` with respect to weight v. The recorded graph is kept.
+ * Computes, for each task i, the gradient of `Σ_f ⟨featureGradients[i][f], features[f]⟩` at every
+ * planned site output and explicit weight (one backward pass per task that stops at the sites and
+ * computes no closed-form weight's gradient), then the Gramian. The recorded graph is kept.
  */
-export function taskGramian(
+export function taskJacobian(
   features: tf.Tensor[],
   featureGradients: tf.Tensor[][],
   plan: TaskGramianPlan,
-): tf.Tensor2D {
+): TaskJacobian {
   const m = featureGradients.length;
   const outputs = [...new Set(plan.sites.map((site) => site.output))];
   const targets = [...outputs, ...plan.explicit];
-  return tf.tidy(() => {
+  const held = tf.tidy(() => {
     const perTask = featureGradients.map((seeds) =>
       differentiate(features, seeds, targets, true).map((g, k) => g ?? tf.zeros(targets[k].shape)),
     );
-    const stackedAt = new Map(
-      outputs.map((output, k) => [output, tf.stack(perTask.map((g) => g[k]))]),
-    );
-    const blocks = plan.sites.map((site) => site.gramian(stackedAt.get(site.output)!));
-    if (plan.explicit.length > 0) {
-      const rows = perTask.map((g) =>
-        tf.concat(g.slice(outputs.length).map((t) => tf.reshape(t, [-1]))),
-      );
-      blocks.push(rowGradientGramian(tf.stack(rows)));
-    }
+    const stacked = outputs.map((_, k) => tf.stack(perTask.map((g) => g[k])));
+    const explicitRows =
+      plan.explicit.length === 0
+        ? []
+        : tf.stack(
+            perTask.map((g) => tf.concat(g.slice(outputs.length).map((t) => tf.reshape(t, [-1])))),
+          );
+    return { deltas: stacked, rows: explicitRows };
+  }) as { deltas: tf.Tensor[]; rows: tf.Tensor | [] };
+  const deltas = held.deltas;
+  const rows = Array.isArray(held.rows) ? null : held.rows;
+  const deltaAt = new Map(outputs.map((output, k) => [output, deltas[k]]));
+  const gramian = tf.tidy(() => {
+    const blocks = plan.sites.map((site) => site.gramian(deltaAt.get(site.output)!));
+    if (rows !== null) blocks.push(rowGradientGramian(rows));
     const sum = blocks.length === 0 ? tf.zeros([m, m]) : tf.addN(blocks);
     // Each block is symmetric only up to rounding; the weightings expect an exactly symmetric G.
     return tf.mul(tf.add(sum, tf.transpose(sum)), 0.5) as tf.Tensor2D;
   });
+  return {
+    gramian,
+    combine: (weights) =>
+      tf.tidy(() => {
+        const w = tf.tensor2d([weights]);
+        const weightedSum = (perTask: tf.Tensor) =>
+          tf.reshape(tf.matMul(w, tf.reshape(perTask, [m, -1])), perTask.shape.slice(1));
+        const gradients = new Map<tf.Variable, tf.Tensor>();
+        const seedAt = new Map(outputs.map((output, k) => [output, weightedSum(deltas[k])]));
+        for (const site of plan.sites) {
+          gradients.set(site.weight, weightGradient(site, seedAt.get(site.output)!));
+        }
+        if (rows !== null) {
+          const combined = tf.split(
+            weightedSum(rows),
+            plan.explicit.map((v) => v.size),
+          );
+          plan.explicit.forEach((v, k) => gradients.set(v, tf.reshape(combined[k], v.shape)));
+        }
+        return plan.shared.map((v) => gradients.get(v) ?? tf.zerosLike(v));
+      }),
+    dispose: () => tf.dispose([gramian, ...deltas, ...(rows === null ? [] : [rows])]),
+  };
+}
+
+/** The gradient of `⟨outputGradient, site.output⟩` with respect to the site's weight. */
+function weightGradient(site: PlannedSite, outputGradient: tf.Tensor): tf.Tensor {
+  const thunk = site.node.gradient?.([outputGradient])[site.inputName];
+  if (thunk === undefined) {
+    throw new TfjsJdError(`No gradient for input '${site.inputName}' of ${site.node.kernelName}.`);
+  }
+  return tf.reshape(thunk(), site.weight.shape);
 }

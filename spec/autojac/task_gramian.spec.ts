@@ -1,5 +1,5 @@
 /**
- * The task Gramian built layer by layer (`taskGramian`) against `J Jᵀ` of the explicit shared
+ * The task Gramian and combination built layer by layer (`taskJacobian`) against `J Jᵀ` and `wᵀJ` of the explicit shared
  * Jacobian, on every kind of trunk: closed forms (dense kernels on both of their cost branches,
  * transposed inputs, tf.layers' fused Dense, biases on rank-2 and rank-3 outputs) and explicit rows
  * (a weight used twice, a convolution). Then `mtlGrads` and `mtlBackward({ aggregator })` taking
@@ -11,7 +11,7 @@ import { UPGrad } from '../../lib/aggregation/upgrad';
 import { grad, gradOf, record, disposeGraph, zeroGrad } from '../../lib/autograd';
 import { mtlBackward, mtlGrads } from '../../lib/autojac';
 import { mtlJacobian } from '../../lib/autojac/mtl_jacobian';
-import { planTaskGramian, taskGramian } from '../../lib/autojac/task_gramian';
+import { planTaskGramian, taskJacobian } from '../../lib/autojac/task_gramian';
 
 interface Scenario {
   features: tf.Tensor[];
@@ -65,31 +65,46 @@ function rawMlp(batch: number): Scenario {
   );
 }
 
-/** The explicit Jacobian's Gramian, `J Jᵀ` with J the concatenated per-weight Jacobians. */
-function referenceGramian(s: Scenario): number[][] {
+/** From the explicit Jacobian J (the concatenated per-weight Jacobians): `J Jᵀ` and `wᵀJ`. */
+function reference(s: Scenario): { gramian: number[][]; combined: number[] } {
   const result = mtlJacobian({ losses: s.losses, features: s.features, sharedParams: s.shared });
-  const gramian = tf.tidy(() => {
+  const [gramian, combined] = tf.tidy(() => {
     const j = tf.concat(
       result.sharedJacobians.map((t) => t.reshape([s.losses.length, -1])),
       1,
-    );
-    return tf.matMul(j, j, false, true);
+    ) as tf.Tensor2D;
+    return [tf.matMul(j, j, false, true), tf.matMul(tf.tensor2d([WEIGHTS]), j)];
   });
-  const values = gramian.arraySync() as number[][];
-  tf.dispose([gramian, ...result.taskGradients, ...result.sharedJacobians]);
+  const values = {
+    gramian: gramian.arraySync() as number[][],
+    combined: Array.from(combined.dataSync() as Float32Array),
+  };
+  tf.dispose([gramian, combined, ...result.taskGradients, ...result.sharedJacobians]);
   return values;
 }
 
-function layeredGramian(s: Scenario): { gramian: number[][]; explicit: tf.Variable[] } {
+/** Arbitrary weights of the three rows, negative ones included. */
+const WEIGHTS = [1, -2, 0.5];
+
+/** The layered Gramian and combination `wᵀJ`, and the weights that got explicit rows. */
+function layered(s: Scenario): {
+  gramian: number[][];
+  combined: number[];
+  explicit: tf.Variable[];
+} {
   const plan = planTaskGramian(s.features, s.shared);
   const featureGradients = s.losses.map((loss) => grad(loss, s.features, { retainGraph: true }));
-  const gramian = taskGramian(s.features, featureGradients, plan);
-  const values = gramian.arraySync() as number[][];
-  tf.dispose([gramian, ...featureGradients.flat()]);
-  return { gramian: values, explicit: plan.explicit };
+  const jacobian = taskJacobian(s.features, featureGradients, plan);
+  const gramian = jacobian.gramian.arraySync() as number[][];
+  const parts = jacobian.combine(WEIGHTS);
+  parts.forEach((part, k) => expect(part.shape).toEqual(s.shared[k].shape));
+  const combined = parts.flatMap((part) => Array.from(part.dataSync()));
+  jacobian.dispose();
+  tf.dispose([...parts, ...featureGradients.flat()]);
+  return { gramian, combined, explicit: plan.explicit };
 }
 
-function expectGramiansClose(actual: number[][], expected: number[][]): void {
+function expectClose(actual: number[][], expected: number[][]): void {
   const scale = Math.max(...expected.flat().map(Math.abs));
   expect(scale).toBeGreaterThan(0);
   actual.forEach((row, i) =>
@@ -97,27 +112,33 @@ function expectGramiansClose(actual: number[][], expected: number[][]): void {
   );
 }
 
-function expectMatchesReference(make: () => Scenario, explicitCount: number): void {
+function expectMatchesReference(s: Scenario, explicitCount?: number): void {
+  const actual = layered(s);
+  if (explicitCount !== undefined) expect(actual.explicit.length).toBe(explicitCount);
+  const expected = reference(s);
+  expectClose(actual.gramian, expected.gramian);
+  expectClose([actual.combined], [expected.combined]);
+}
+
+function expectScenarioMatches(make: () => Scenario, explicitCount: number): void {
   const s = make();
   try {
-    const { gramian, explicit } = layeredGramian(s);
-    expect(explicit.length).toBe(explicitCount);
-    expectGramiansClose(gramian, referenceGramian(s));
+    expectMatchesReference(s, explicitCount);
   } finally {
     s.dispose();
   }
 }
 
-describe('taskGramian equals J Jᵀ of the explicit shared Jacobian', () => {
+describe('taskJacobian: J Jᵀ and wᵀJ of the explicit shared Jacobian, without forming it', () => {
   // Batch 2: (AAᵀ)-form is cheaper; batch 64: explicit rows AᵀΔ are cheaper. Both are closed forms.
   it.each([2, 64])('raw dense layers and biases, batch %i (no explicit rows)', (batch) => {
-    expectMatchesReference(() => rawMlp(batch), 0);
+    expectScenarioMatches(() => rawMlp(batch), 0);
   });
 
   it('a transposed input (matMul(xᵀ, W, true))', () => {
     const w = tf.variable(seeded([7, 4], 6));
     const xT = seeded([7, 3], 7);
-    expectMatchesReference(
+    expectScenarioMatches(
       () => scenario([w], () => [tf.sigmoid(tf.matMul(xT, w, true, false))], [xT]),
       0,
     );
@@ -134,10 +155,7 @@ describe('taskGramian equals J Jᵀ of the explicit shared Jacobian', () => {
     const shared = trunk.trainableWeights.map((w) => w.read() as tf.Variable);
     const s = scenario([], () => [trunk.apply(x) as tf.Tensor], [x]);
     try {
-      const withShared = { ...s, shared };
-      const { gramian, explicit } = layeredGramian(withShared);
-      expect(explicit).toEqual([]);
-      expectGramiansClose(gramian, referenceGramian(withShared));
+      expectMatchesReference({ ...s, shared }, 0);
     } finally {
       s.dispose();
       trunk.dispose();
@@ -152,8 +170,7 @@ describe('taskGramian equals J Jᵀ of the explicit shared Jacobian', () => {
     const shared = [...dense.trainableWeights.map((w) => w.read() as tf.Variable), b];
     const s = scenario([], () => [tf.tanh(tf.add(dense.apply(x) as tf.Tensor, b))], [x]);
     try {
-      const withShared = { ...s, shared };
-      expectGramiansClose(layeredGramian(withShared).gramian, referenceGramian(withShared));
+      expectMatchesReference({ ...s, shared });
     } finally {
       s.dispose();
       tf.dispose(shared);
@@ -164,7 +181,7 @@ describe('taskGramian equals J Jᵀ of the explicit shared Jacobian', () => {
     const w = tf.variable(seeded([5, 5], 11));
     const b = tf.variable(seeded([5], 12));
     const x = seeded([3, 5], 13);
-    expectMatchesReference(
+    expectScenarioMatches(
       () =>
         scenario([w, b], () => [tf.tanh(tf.matMul(tf.tanh(tf.add(tf.matMul(x, w), b)), w))], [x]),
       1,
@@ -175,7 +192,7 @@ describe('taskGramian equals J Jᵀ of the explicit shared Jacobian', () => {
     const filter = tf.variable(seeded([3, 3, 2, 4], 14)) as tf.Variable<tf.Rank.R4>;
     const w = tf.variable(seeded([4, 3], 15));
     const x = seeded([2, 5, 5, 2], 16) as tf.Tensor4D;
-    expectMatchesReference(
+    expectScenarioMatches(
       () =>
         scenario(
           [filter, w],
@@ -193,7 +210,7 @@ describe('taskGramian equals J Jᵀ of the explicit shared Jacobian', () => {
     const w1 = tf.variable(seeded([6, 4], 17));
     const w2 = tf.variable(seeded([4, 3], 18));
     const x = seeded([3, 6], 19);
-    expectMatchesReference(
+    expectScenarioMatches(
       () =>
         scenario(
           [w1, w2],
