@@ -56,5 +56,6 @@ export type { DualConeProjector, QuadprogProjectorOptions } from './linalg';
 export { useFastestBackend } from './backend';
 export type { BackendName } from './backend';
 export { installFastTransposedMatMul } from './wasm_matmul';
+export { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
 export * from './errors';
 export type { RemovableHandle, ForwardHook, ForwardPreHook } from './hooks';

@@ -1,10 +1,10 @@
 /**
  * A 2-D convolution layer that trains fast on every tfjs backend, including wasm.
  *
- * The wasm backend (4.22) registers no `Conv2DBackpropFilter` kernel, so the kernel gradient of
- * `tf.layers.conv2d` throws there; its 3-D convolution gradients exist but are naive loops, ~50×
- * slower than its XNNPACK `Conv2D`. Both gradients of a convolution are themselves convolutions,
- * so this layer gives `tf.conv2d` a custom gradient made of `tf.conv2d` calls:
+ * The wasm backend (4.22) registers no `Conv2DBackpropFilter` kernel (`useFastestBackend` now
+ * installs one, built on `Conv2D`), and its input-gradient kernel is a naive loop, ~50× slower than
+ * its XNNPACK `Conv2D`. Both gradients of a convolution are themselves convolutions, so this layer
+ * gives `tf.conv2d` a custom gradient made of `tf.conv2d` calls:
  * - input: the "full" convolution of the output gradient with the kernel flipped in space and
  *   with its channel axes swapped;
  * - kernel: the convolution of the input, batch and channel axes swapped, by the output gradient
