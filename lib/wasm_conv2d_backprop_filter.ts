@@ -11,17 +11,9 @@
  * `useFastestBackend` when it picks wasm.
  */
 import * as tf from '@tensorflow/tfjs';
+import { composeKernels, type KernelArgs, type TensorInfo } from './wasm_kernels';
 
-type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
 type Shape4D = [number, number, number, number];
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-interface DisposingBackend {
-  disposeData(dataId: object): void;
-}
 interface FilterGradientAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -49,17 +41,7 @@ export function installConv2DBackpropFilter(): void {
     kernelFunc: (args: KernelArgs) => {
       const { x, dy } = args.inputs as unknown as { x: TensorInfo; dy: TensorInfo };
       const attrs = args.attrs as unknown as FilterGradientAttrs;
-      const made: TensorInfo[] = [];
-      const run = (kernel: tf.KernelConfig, inputs: object, kernelAttrs: object): TensorInfo => {
-        const out = kernel.kernelFunc({
-          inputs: inputs as KernelArgs['inputs'],
-          backend: args.backend,
-          attrs: kernelAttrs as KernelArgs['attrs'],
-        }) as unknown as TensorInfo;
-        made.push(out);
-        return out;
-      };
-      try {
+      return composeKernels(args, (run) => {
         const channelsFirst = attrs.dataFormat === 'NCHW';
         const toNhwc = { perm: [0, 2, 3, 1] };
         const xNhwc = channelsFirst ? run(transpose, { x }, toNhwc) : x;
@@ -106,15 +88,8 @@ export function installConv2DBackpropFilter(): void {
           correlated.shape[1] === kh && correlated.shape[2] === kw
             ? correlated
             : run(slice, { x: correlated }, { begin: [0, 0, 0, 0], size: [c, kh, kw, f] });
-        // The result is not in `made`: it is the kernel's output.
-        return transpose.kernelFunc({
-          inputs: { x: cropped } as unknown as KernelArgs['inputs'],
-          backend: args.backend,
-          attrs: { perm: [1, 2, 0, 3] },
-        });
-      } finally {
-        for (const info of made) (args.backend as DisposingBackend).disposeData(info.dataId);
-      }
+        return run(transpose, { x: cropped }, { perm: [1, 2, 0, 3] });
+      });
     },
   });
   installed = true;

@@ -6,17 +6,7 @@
  * same result at the fast speed. Installed by `useFastestBackend` when it picks wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-
-type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-/** What a kernel may do with the backend it is given. */
-interface DisposingBackend {
-  disposeData(dataId: object): void;
-}
+import { composeKernels, type KernelArgs, type TensorInfo } from './wasm_kernels';
 
 const patched = new Set<string>();
 
@@ -37,31 +27,16 @@ export function installFastTransposedMatMul(): void {
       const rowsOut = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
       const colsOut = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
       if (Math.min(rowsOut, colsOut) < 8) return original.kernelFunc(args);
-      const made: TensorInfo[] = [];
-      const swapLast = (x: TensorInfo): TensorInfo => {
-        const rank = x.shape.length;
-        const perm = [...Array(rank).keys()];
-        [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
-        const result = transpose.kernelFunc({
-          inputs: { x },
-          backend: args.backend,
-          attrs: { perm },
-        }) as unknown as TensorInfo;
-        made.push(result);
-        return result;
-      };
-      try {
-        return original.kernelFunc({
-          ...args,
-          inputs: {
-            a: transposeA ? swapLast(a) : a,
-            b: transposeB ? swapLast(b) : b,
-          } as unknown as KernelArgs['inputs'],
-          attrs: { ...args.attrs, transposeA: false, transposeB: false },
-        });
-      } finally {
-        for (const info of made) (args.backend as DisposingBackend).disposeData(info.dataId);
-      }
+      return composeKernels(args, (run) => {
+        const swapLast = (x: TensorInfo): TensorInfo => {
+          const rank = x.shape.length;
+          const perm = [...Array(rank).keys()];
+          [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+          return run(transpose, { x }, { perm });
+        };
+        const inputs = { a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b };
+        return run(original, inputs, { ...args.attrs, transposeA: false, transposeB: false });
+      });
     },
   });
   patched.add('wasm');

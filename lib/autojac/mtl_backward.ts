@@ -38,24 +38,18 @@ export interface MtlBackwardOptions extends MtlInputs {
  * ```
  */
 export function mtlBackward(options: MtlBackwardOptions): void {
-  if (options.aggregator !== undefined) {
-    // Aggregated before touching the store, so a rejected Jacobian (NumericalError) changes nothing.
-    const result = mtlAggregated(options, options.aggregator);
-    try {
-      result.taskParams.forEach((p, i) => accumulateGrad(p, result.taskGradients[i]));
-      result.sharedParams.forEach((p, i) => accumulateGrad(p, result.sharedGradients[i]));
-    } finally {
-      tf.dispose([...result.taskGradients, ...result.sharedGradients]);
-      if (!options.retainGraph) freeGraphsReaching([...result.losses, ...result.features]);
-    }
-    return;
-  }
-  const result = mtlJacobian(options);
+  const { aggregator } = options;
+  // Aggregated before touching the store: a rejected Jacobian (NumericalError) changes nothing,
+  // neither the store nor the graph.
+  const result =
+    aggregator === undefined ? mtlJacobian(options) : mtlAggregated(options, aggregator);
+  const shared = 'sharedJacobians' in result ? result.sharedJacobians : result.sharedGradients;
+  const accumulateShared = aggregator === undefined ? accumulateJac : accumulateGrad;
   try {
     result.taskParams.forEach((p, i) => accumulateGrad(p, result.taskGradients[i]));
-    result.sharedParams.forEach((p, i) => accumulateJac(p, result.sharedJacobians[i]));
+    result.sharedParams.forEach((p, i) => accumulateShared(p, shared[i]));
   } finally {
-    tf.dispose([...result.taskGradients, ...result.sharedJacobians]);
+    tf.dispose([...result.taskGradients, ...shared]);
     if (!options.retainGraph) freeGraphsReaching([...result.losses, ...result.features]);
   }
 }

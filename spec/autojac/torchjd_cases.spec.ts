@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Mean } from '../../lib/aggregation/mean';
 import { UPGrad } from '../../lib/aggregation/upgrad';
-import { gradOf, jacOf, record, zeroGrad } from '../../lib/autograd';
+import { clearJac, gradOf, jacOf, record, zeroGrad } from '../../lib/autograd';
 import { backward, jac, jacToGrad, mtlBackward, mtlGrads } from '../../lib/autojac';
 import { InvalidArgumentError, NumericalError } from '../../lib/errors';
 
@@ -180,6 +180,11 @@ describe('mtlBackward, TorchJD cases', () => {
       NumericalError,
     );
     expect([gradOf(p), gradOf(h), jacOf(p)]).toEqual([null, null, null]);
+    // Nor the graph: the same losses can still be differentiated (here without an aggregator).
+    mtlBackward({ losses, features });
+    expect(jacOf(p)).not.toBeNull();
+    zeroGrad();
+    clearJac([p]);
     tf.dispose([p, h, features, losses]);
   });
 });
