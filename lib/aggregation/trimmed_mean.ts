@@ -188,13 +188,16 @@ function setExtremesAsidePaired(
   const highs = Array.from({ length: pairs }, (_, k) => rows[2 * k + 1]);
   const odd = rows.length % 2 === 1 ? rows[rows.length - 1] : undefined;
   // Each comparison's loser (the lower of two highs, the upper of two lows) is never moved again.
-  for (let k = 1; k < pairs; k++) {
-    if (sums === null) compareExchange(highs[k - 1], highs[k], width);
-    else compareExchangeKeepingLower(highs[k - 1], highs[k], sums, width);
-  }
-  for (let k = pairs - 1; k > 0; k--) {
-    if (sums === null) compareExchange(lows[k - 1], lows[k], width);
-    else compareExchangeKeepingUpper(lows[k - 1], lows[k], sums, width);
+  // The two chains are independent: step s of both runs in one loop.
+  for (let s = 0; s + 1 < pairs; s++) {
+    const [highLower, highUpper] = [highs[s], highs[s + 1]];
+    const [lowLower, lowUpper] = [lows[pairs - 2 - s], lows[pairs - 1 - s]];
+    if (sums === null) {
+      compareExchange(highLower, highUpper, width);
+      compareExchange(lowLower, lowUpper, width);
+    } else {
+      compareExchangesKeepingLosers(highLower, highUpper, lowLower, lowUpper, sums, width);
+    }
   }
   if (odd !== undefined) {
     compareExchange(odd, highs[pairs - 1], width);
@@ -224,21 +227,32 @@ function setExtremesAside(
   return sums === null ? rows.slice(1, last) : [];
 }
 
-/** {@link compareExchange}, then adds the values of the smaller keys to `sums`. */
-function compareExchangeKeepingLower(
-  lower: Int32Array,
-  upper: Int32Array,
+/**
+ * {@link compareExchange} of two highs and of two lows, adding to `sums` the values of the losers
+ * (the smaller high and the larger low).
+ */
+function compareExchangesKeepingLosers(
+  highLower: Int32Array,
+  highUpper: Int32Array,
+  lowLower: Int32Array,
+  lowUpper: Int32Array,
   sums: Float64Array,
   width: number,
 ): void {
-  const values = new Float32Array(lower.buffer, lower.byteOffset, width);
+  const highValues = new Float32Array(highLower.buffer, highLower.byteOffset, width);
+  const lowValues = new Float32Array(lowUpper.buffer, lowUpper.byteOffset, width);
   for (let c = 0; c < width; c++) {
-    const a = lower[c];
-    const b = upper[c];
-    const swap = (a ^ b) & -(b < a);
-    lower[c] = key(a ^ swap);
-    upper[c] = b ^ swap;
-    sums[c] += values[c];
+    const a = highLower[c];
+    const b = highUpper[c];
+    const swapHigh = (a ^ b) & -(b < a);
+    highLower[c] = key(a ^ swapHigh);
+    highUpper[c] = b ^ swapHigh;
+    const p = lowLower[c];
+    const q = lowUpper[c];
+    const swapLow = (p ^ q) & -(q < p);
+    lowLower[c] = p ^ swapLow;
+    lowUpper[c] = key(q ^ swapLow);
+    sums[c] += highValues[c] + lowValues[c];
   }
 }
 
