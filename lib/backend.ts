@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
+import { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
 import { installFastTransposedMatMul } from './wasm_matmul';
 
 /** The backends tfjs-jd knows how to set up, fastest first. */
@@ -22,10 +23,11 @@ function registerBackend(name: BackendName): boolean {
  * Selects the fastest available backend: `@tensorflow/tfjs-node` (`'tensorflow'`) when it loads,
  * else `@tensorflow/tfjs-backend-wasm`, else the pure-JS `cpu`. The environment variable
  * `TFJS_JD_BACKEND` (`tensorflow`, `wasm` or `cpu`) overrides the choice. The library itself never
- * requires tfjs-node; only this function tries to. On wasm it also installs two kernel fixes: a
- * matmul about ten times faster with transposed operands (`installFastTransposedMatMul`), and the
- * convolution kernel gradient wasm lacks (`installConv2DBackpropFilter`), without which
- * `tf.layers.conv2d` cannot train there.
+ * requires tfjs-node; only this function tries to. On wasm it also installs kernel fixes: a matmul
+ * about ten times faster with transposed operands (`installFastTransposedMatMul`), the convolution
+ * kernel gradient wasm lacks (`installConv2DBackpropFilter`), without which `tf.layers.conv2d`
+ * cannot train there, and a convolution input gradient about eight times faster
+ * (`installConv2DBackpropInput`).
  *
  * @returns the name of the backend now in use.
  * @example
@@ -60,8 +62,9 @@ export async function useFastestBackend(): Promise<BackendName> {
   throw new Error('No TensorFlow.js backend could be initialised.');
 }
 
-/** The wasm backend's kernel fixes: a faster transposed matmul, the missing convolution gradient. */
+/** The wasm backend's kernel fixes: faster transposed matmuls and convolution gradients. */
 function installWasmKernels(): void {
   installFastTransposedMatMul();
   installConv2DBackpropFilter();
+  installConv2DBackpropInput();
 }

@@ -57,5 +57,6 @@ export { useFastestBackend } from './backend';
 export type { BackendName } from './backend';
 export { installFastTransposedMatMul } from './wasm_matmul';
 export { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
+export { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
 export * from './errors';
 export type { RemovableHandle, ForwardHook, ForwardPreHook } from './hooks';
