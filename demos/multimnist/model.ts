@@ -1,10 +1,11 @@
 /**
  * The MultiMNIST network: a small LeNet-like shared trunk (conv → pool → conv → pool → dense) and
  * one linear 10-way classifier head per task, the usual hard-parameter-sharing setup of the
- * multi-task benchmarks (Sener & Koltun 2018). Plain `tf.layers` throughout: on wasm,
- * `useFastestBackend` installs the convolution gradients they need.
+ * multi-task benchmarks (Sener & Koltun 2018). The convolutions are {@link WasmTrainableConv2D}, which
+ * the wasm backend can differentiate.
  */
 import * as tf from '@tensorflow/tfjs';
+import { WasmTrainableConv2D } from './conv_layer';
 import { Batch, NUM_CLASSES } from './data';
 
 /** The trunk and the two heads. */
@@ -36,15 +37,16 @@ export function createModel({
   const trunk = tf.sequential({
     name: 'trunk',
     layers: [
-      tf.layers.conv2d({
+      new WasmTrainableConv2D({
         inputShape: [canvasSize, canvasSize, 1],
+        inputGradient: false,
         filters: filters[0],
         kernelSize: 5,
         activation: 'relu',
         kernelInitializer: init(1),
       }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({
+      new WasmTrainableConv2D({
         filters: filters[1],
         kernelSize: 5,
         activation: 'relu',

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Mean, mtlGrads } from '../../lib';
+import {
+  conv2dInputGradient,
+  conv2dKernelGradient,
+  validConv2d,
+  validConv2dOfData,
+  WasmTrainableConv2D,
+} from '../../demos/multimnist/conv_layer';
 import { buildMultiMnist, makeBatch } from '../../demos/multimnist/data';
 import { createModel, disposeModel, forward, modelVariables } from '../../demos/multimnist/model';
 
@@ -9,6 +16,74 @@ const close = (a: tf.Tensor, b: tf.Tensor, tolerance = 1e-4) => {
   const scale = tf.tidy(() => tf.max(tf.abs(b)).dataSync()[0]);
   expect(difference).toBeLessThanOrEqual(tolerance * Math.max(1, scale));
 };
+
+describe('convolution gradients made of convolutions', () => {
+  // Reference: tfjs's own Conv2D gradient (Conv2DBackpropInput / Conv2DBackpropFilter kernels of
+  // the cpu backend), an independent implementation.
+  const x = tf.randomNormal([3, 9, 8, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const kernel = tf.randomNormal([3, 3, 2, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const dy = tf.randomNormal([3, 7, 6, 4], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const reference = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'), dy)),
+  )([x, kernel]);
+
+  afterAll(() => tf.dispose([x, kernel, dy, ...reference]));
+
+  it('match tfjs for the input and the kernel', () => {
+    tf.tidy(() => {
+      close(conv2dInputGradient(dy, kernel), reference[0]);
+      close(conv2dKernelGradient(x, dy), reference[1]);
+    });
+  });
+
+  it('are what validConv2d and validConv2dOfData differentiate with', () => {
+    tf.tidy(() => {
+      const loss = (f: typeof validConv2d) => (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), dy));
+      close(validConv2d(x, kernel), tf.conv2d(x, kernel, 1, 'valid'));
+      const [dx, dk] = tf.grads(loss(validConv2d))([x, kernel]);
+      close(dx, reference[0]);
+      close(dk, reference[1]);
+      const [dkOfData] = tf.grads((b: tf.Tensor) => loss(validConv2dOfData)(x, b))([kernel]);
+      close(dkOfData, reference[1]);
+    });
+  });
+
+  it('leave no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) {
+      tf.tidy(() => {
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(validConv2d(a as tf.Tensor4D, b as tf.Tensor4D)),
+        )([x, kernel]);
+      });
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('WasmTrainableConv2D', () => {
+  it('computes relu(conv2d(x, kernel) + bias) with the shape tf.layers.conv2d would give', () => {
+    const layer = new WasmTrainableConv2D({
+      filters: 3,
+      kernelSize: 5,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    });
+    const x = tf.randomNormal([2, 12, 10, 2], 0, 1, 'float32', 4);
+    const y = layer.apply(x) as tf.Tensor;
+    expect(layer.computeOutputShape([null, 12, 10, 2])).toEqual([null, 8, 6, 3]);
+    const [kernel, bias] = layer.getWeights();
+    tf.tidy(() =>
+      close(
+        y,
+        tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'valid'), bias)),
+      ),
+    );
+    tf.dispose([x, y]);
+    layer.dispose();
+  });
+});
 
 describe('the MultiMNIST model with mtlGrads', () => {
   const data = buildMultiMnist({ trainPairs: 16, testPairs: 4, seed: 1 });
