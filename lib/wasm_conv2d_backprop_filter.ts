@@ -11,14 +11,15 @@
  * `useFastestBackend` when it picks wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { composeKernels, type KernelArgs, type TensorInfo } from './wasm_kernels';
+import {
+  composeKernels,
+  type ConvGradientAttrs,
+  type KernelArgs,
+  type Shape4D,
+  type TensorInfo,
+} from './wasm_kernels';
 
-type Shape4D = [number, number, number, number];
-interface FilterGradientAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface FilterGradientAttrs extends ConvGradientAttrs {
   filterShape: Shape4D;
 }
 

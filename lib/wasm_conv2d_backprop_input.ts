@@ -13,17 +13,14 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   composeKernels,
+  type ConvGradientAttrs,
   type KernelArgs,
   type KernelRunner,
+  type Shape4D,
   type TensorInfo,
 } from './wasm_kernels';
 
-type Shape4D = [number, number, number, number];
-interface InputGradientAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface InputGradientAttrs extends ConvGradientAttrs {
   inputShape: Shape4D;
 }
 

@@ -15,6 +15,17 @@ export interface TensorInfo {
   dtype: tf.DataType;
 }
 
+/** A 4-D shape. */
+export type Shape4D = [number, number, number, number];
+
+/** The attributes the two convolution gradient kernels share (those of the forward `Conv2D`). */
+export interface ConvGradientAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
 /** Runs one kernel on the backend of `args`; see {@link composeKernels}. */
 export type KernelRunner = (kernel: tf.KernelConfig, inputs: object, attrs: object) => TensorInfo;
 

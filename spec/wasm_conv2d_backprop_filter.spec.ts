@@ -1,19 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { convModelGradients, expectCloseArrays, wasmDataIds, type ConvCase } from './_wasm_kernels';
 import { installConv2DBackpropFilter } from '../lib/wasm_conv2d_backprop_filter';
-
-type Pad = 'valid' | 'same' | number;
-interface Case {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: number | [number, number];
-  pad: Pad;
-  dataFormat: 'NHWC' | 'NCHW';
-}
 
 // Strides 1 and 2 (non-square too), valid, same and explicit padding, an input the strides do not
 // tile exactly (a cropped result), a batch of one, and channels-first.
-const cases: Case[] = [
+const cases: ConvCase[] = [
   { x: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid', dataFormat: 'NHWC' },
   { x: [2, 7, 6, 3], filter: [3, 2, 3, 4], strides: 1, pad: 'same', dataFormat: 'NHWC' },
   { x: [3, 9, 8, 2], filter: [3, 3, 2, 5], strides: 2, pad: 'valid', dataFormat: 'NHWC' },
@@ -23,7 +15,7 @@ const cases: Case[] = [
 ];
 
 /** The kernel gradient for a seeded x and dy, by the current backend's Conv2DBackpropFilter. */
-function filterGradient(c: Case): number[] {
+function filterGradient(c: ConvCase): number[] {
   return tf.tidy(() => {
     const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
     const filter = tf.randomNormal(c.filter, 0, 1, 'float32', 2) as tf.Tensor4D;
@@ -44,36 +36,6 @@ function filterGradient(c: Case): number[] {
   });
 }
 
-/** The gradient of a small tf.layers conv model's loss with respect to its weights. */
-function layersModelGradients(): number[][] {
-  return tf.tidy(() => {
-    const model = tf.sequential({
-      layers: [
-        tf.layers.conv2d({
-          inputShape: [8, 8, 2],
-          filters: 3,
-          kernelSize: 3,
-          strides: 2,
-          padding: 'same',
-          activation: 'relu',
-          kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }),
-        }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 5 }) }),
-      ],
-    });
-    const x = tf.randomNormal([4, 8, 8, 2], 0, 1, 'float32', 6);
-    const { grads } = tf.variableGrads(
-      () => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar,
-    );
-    const values = Object.keys(grads)
-      .sort()
-      .map((name) => Array.from(grads[name].dataSync()));
-    model.dispose();
-    return values;
-  });
-}
-
 describe('the wasm Conv2DBackpropFilter kernel', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -82,26 +44,15 @@ describe('the wasm Conv2DBackpropFilter kernel', () => {
   it('gives the cpu backend’s kernel gradients, leaks no wasm memory, and trains tf.layers.conv2d', async () => {
     await tf.setBackend('cpu');
     const expected = cases.map(filterGradient);
-    const expectedModel = layersModelGradients();
+    const expectedModel = convModelGradients(1);
     await tf.setBackend('wasm');
     // tfjs-backend-wasm 4.22 has none: what runs below is the kernel installed here.
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     installConv2DBackpropFilter();
     installConv2DBackpropFilter(); // idempotent
-    const backend = tf.backend() as unknown as { numDataIds(): number };
-    const dataIds = backend.numDataIds();
-    cases.forEach((c, k) => {
-      const actual = filterGradient(c);
-      actual.forEach((v, i) =>
-        expect(Math.abs(v - expected[k][i])).toBeLessThan(1e-4 * (1 + Math.abs(v))),
-      );
-    });
-    const actualModel = layersModelGradients();
-    actualModel.forEach((values, k) =>
-      values.forEach((v, i) =>
-        expect(Math.abs(v - expectedModel[k][i])).toBeLessThan(1e-4 * (1 + Math.abs(v))),
-      ),
-    );
-    expect(backend.numDataIds()).toBe(dataIds);
+    const dataIds = wasmDataIds();
+    expectCloseArrays(cases.map(filterGradient), expected);
+    expectCloseArrays(convModelGradients(1), expectedModel);
+    expect(wasmDataIds()).toBe(dataIds);
   });
 });
