@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
 import { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
+import { installDepthwiseConv2dBackprop } from './wasm_depthwise_conv2d_backprop';
 import { installFastTransposedMatMul } from './wasm_matmul';
 
 /** The backends tfjs-jd knows how to set up, fastest first. */
@@ -26,8 +27,9 @@ function registerBackend(name: BackendName): boolean {
  * requires tfjs-node; only this function tries to. On wasm it also installs kernel fixes: a matmul
  * about ten times faster with transposed operands (`installFastTransposedMatMul`), the convolution
  * kernel gradient wasm lacks (`installConv2DBackpropFilter`), without which `tf.layers.conv2d`
- * cannot train there, and a convolution input gradient about eight times faster
- * (`installConv2DBackpropInput`).
+ * cannot train there, a convolution input gradient about eight times faster
+ * (`installConv2DBackpropInput`), and the depthwise convolution gradients wasm lacks
+ * (`installDepthwiseConv2dBackprop`).
  *
  * @returns the name of the backend now in use.
  * @example
@@ -67,4 +69,5 @@ function installWasmKernels(): void {
   installFastTransposedMatMul();
   installConv2DBackpropFilter();
   installConv2DBackpropInput();
+  installDepthwiseConv2dBackprop();
 }

@@ -58,5 +58,6 @@ export type { BackendName } from './backend';
 export { installFastTransposedMatMul } from './wasm_matmul';
 export { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
 export { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
+export { installDepthwiseConv2dBackprop } from './wasm_depthwise_conv2d_backprop';
 export * from './errors';
 export type { RemovableHandle, ForwardHook, ForwardPreHook } from './hooks';

@@ -56,3 +56,68 @@ export function composeKernels(
     for (const info of made) if (info !== result) backend.disposeData(info.dataId);
   }
 }
+
+/** dy with `stride − 1` zero rows after each row and zero columns after each column. */
+export function spreadByStrides(
+  run: KernelRunner,
+  { pad, reshape }: { pad: tf.KernelConfig; reshape: tf.KernelConfig },
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const { strideHeight: sh, strideWidth: sw } = info;
+  if (sh === 1 && sw === 1) return dy;
+  const [b, oh, ow, f] = dy.shape;
+  const split = run(reshape, { x: dy }, { shape: [b, oh, 1, ow, 1, f] });
+  const zeros = run(
+    pad,
+    { x: split },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
+  return run(reshape, { x: zeros }, { shape: [b, oh * sh, ow * sw, f] });
+}
+
+/**
+ * `x` ([b, h, w, c]) moved down by `offset` rows (zeros above; or cut, when negative) and cut or
+ * zero-padded to `size` rows, and the same for columns: `[[rowOffset, rows], [colOffset, cols]]`.
+ */
+export function padOrCrop(
+  run: KernelRunner,
+  { pad, slice }: { pad: tf.KernelConfig; slice: tf.KernelConfig },
+  x: TensorInfo,
+  [[rowOffset, rows], [colOffset, cols]]: [[number, number], [number, number]],
+): TensorInfo {
+  const [b, h, w, c] = x.shape;
+  const before = [Math.max(rowOffset, 0), Math.max(colOffset, 0)];
+  const after = [Math.max(rows - rowOffset - h, 0), Math.max(cols - colOffset - w, 0)];
+  const padded =
+    before[0] + before[1] + after[0] + after[1] > 0
+      ? run(
+          pad,
+          { x },
+          {
+            paddings: [
+              [0, 0],
+              [before[0], after[0]],
+              [before[1], after[1]],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        )
+      : x;
+  const begin = [Math.max(-rowOffset, 0), Math.max(-colOffset, 0)];
+  if (begin[0] === 0 && begin[1] === 0 && padded.shape[1] === rows && padded.shape[2] === cols) {
+    return padded;
+  }
+  return run(slice, { x: padded }, { begin: [0, begin[0], begin[1], 0], size: [b, rows, cols, c] });
+}
