@@ -11,24 +11,15 @@ export interface ConvCase {
 }
 
 /**
- * The gradients (sorted by variable name) of a small tf.layers model's loss: `convolutions`
- * 'same' convolutions (the first with stride 2), then a dense unit; seeded throughout.
+ * The gradients (sorted by variable name) of `Σ model(x)²` for a seeded [3, 9, 9, 2] batch, the
+ * model being `layers` (the first takes that input shape) then a dense unit.
  */
-export function convModelGradients(convolutions: number): number[][] {
+export function modelGradients(layers: () => tf.layers.Layer[]): number[][] {
   return tf.tidy(() => {
     const model = tf.sequential({
       layers: [
         tf.layers.inputLayer({ inputShape: [9, 9, 2] }),
-        ...Array.from({ length: convolutions }, (_, k) =>
-          tf.layers.conv2d({
-            filters: 3,
-            kernelSize: 3,
-            strides: k === 0 ? 2 : 1,
-            padding: 'same',
-            activation: 'relu',
-            kernelInitializer: tf.initializers.glorotNormal({ seed: 4 + k }),
-          }),
-        ),
+        ...layers(),
         tf.layers.flatten(),
         tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) }),
       ],
@@ -43,6 +34,22 @@ export function convModelGradients(convolutions: number): number[][] {
     model.dispose();
     return values;
   });
+}
+
+/** {@link modelGradients} of `convolutions` 'same' ReLU convolutions, the first with stride 2. */
+export function convModelGradients(convolutions: number): number[][] {
+  return modelGradients(() =>
+    Array.from({ length: convolutions }, (_, k) =>
+      tf.layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        strides: k === 0 ? 2 : 1,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 4 + k }),
+      }),
+    ),
+  );
 }
 
 /** Every entry within 1e-4, relative to its size (float32 results of different algorithms). */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { installConv2DBackpropFilter } from '../lib/wasm_conv2d_backprop_filter';
 import { installDepthwiseConv2dBackprop } from '../lib/wasm_depthwise_conv2d_backprop';
-import { expectCloseArrays, wasmDataIds } from './_wasm_kernels';
+import { expectCloseArrays, modelGradients, wasmDataIds } from './_wasm_kernels';
 
 interface DepthwiseCase {
   x: [number, number, number, number];
@@ -42,41 +42,25 @@ function gradients(c: DepthwiseCase): number[][] {
   });
 }
 
-/** The weight gradients of a separable-convolution model (depthwise, then pointwise). */
+/** The weight gradients of a separable convolution then a depthwise one. */
 function separableModelGradients(): number[][] {
-  return tf.tidy(() => {
-    const model = tf.sequential({
-      layers: [
-        tf.layers.separableConv2d({
-          inputShape: [9, 9, 2],
-          filters: 4,
-          kernelSize: 3,
-          strides: 2,
-          padding: 'same',
-          depthMultiplier: 2,
-          activation: 'relu',
-          depthwiseInitializer: tf.initializers.glorotNormal({ seed: 5 }),
-          pointwiseInitializer: tf.initializers.glorotNormal({ seed: 6 }),
-        }),
-        tf.layers.depthwiseConv2d({
-          kernelSize: 3,
-          padding: 'same',
-          depthwiseInitializer: tf.initializers.glorotNormal({ seed: 7 }),
-        }),
-        tf.layers.flatten(),
-        tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 8 }) }),
-      ],
-    });
-    const x = tf.randomNormal([3, 9, 9, 2], 0, 1, 'float32', 10);
-    const { grads } = tf.variableGrads(
-      () => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar,
-    );
-    const values = Object.keys(grads)
-      .sort()
-      .map((name) => Array.from(grads[name].dataSync()));
-    model.dispose();
-    return values;
-  });
+  return modelGradients(() => [
+    tf.layers.separableConv2d({
+      filters: 4,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      depthMultiplier: 2,
+      activation: 'relu',
+      depthwiseInitializer: tf.initializers.glorotNormal({ seed: 5 }),
+      pointwiseInitializer: tf.initializers.glorotNormal({ seed: 6 }),
+    }),
+    tf.layers.depthwiseConv2d({
+      kernelSize: 3,
+      padding: 'same',
+      depthwiseInitializer: tf.initializers.glorotNormal({ seed: 7 }),
+    }),
+  ]);
 }
 
 describe('the wasm depthwise convolution gradient kernels', () => {
