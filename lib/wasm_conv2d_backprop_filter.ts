@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   composeKernels,
+  padOrCrop,
   type ConvGradientAttrs,
   type KernelArgs,
   type Shape4D,
@@ -56,22 +57,11 @@ export function installConv2DBackpropFilter(): void {
           attrs.dimRoundingMode,
         );
         const { top, bottom, left, right } = info.padInfo;
-        const padded =
-          top + bottom + left + right > 0
-            ? run(
-                pad,
-                { x: xNhwc },
-                {
-                  paddings: [
-                    [0, 0],
-                    [top, bottom],
-                    [left, right],
-                    [0, 0],
-                  ],
-                  constantValue: 0,
-                },
-              )
-            : xNhwc;
+        const [, h, w] = xNhwc.shape;
+        const padded = padOrCrop(run, { pad, slice }, xNhwc, [
+          [top, h + top + bottom],
+          [left, w + left + right],
+        ]);
         const swapped = run(transpose, { x: padded }, { perm: [3, 1, 2, 0] }); // [c, h, w, b]
         const asKernel = run(transpose, { x: dyNhwc }, { perm: [1, 2, 0, 3] }); // [h', w', b, f]
         const correlated = run(
@@ -84,11 +74,11 @@ export function installConv2DBackpropFilter(): void {
             dilations: [info.strideHeight, info.strideWidth],
           },
         ); // [c, ≥ kh, ≥ kw, f]
-        const [kh, kw, c, f] = attrs.filterShape;
-        const cropped =
-          correlated.shape[1] === kh && correlated.shape[2] === kw
-            ? correlated
-            : run(slice, { x: correlated }, { begin: [0, 0, 0, 0], size: [c, kh, kw, f] });
+        const [kh, kw] = attrs.filterShape;
+        const cropped = padOrCrop(run, { pad, slice }, correlated, [
+          [0, kh],
+          [0, kw],
+        ]);
         return run(transpose, { x: cropped }, { perm: [1, 2, 0, 3] });
       });
     },
