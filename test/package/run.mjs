@@ -18,6 +18,9 @@ export const CONSUMERS = [
     backend: 'wasm',
   },
   { name: 'tfjs-4.21', deps: ['@tensorflow/tfjs@4.21.0'], backend: 'cpu' },
+  // The oldest 4.x: the peer range starts there. Its wasm backend lacks kernels tfjs-jd uses
+  // (IsFinite), so the wasm peer range starts at 4.21.
+  { name: 'tfjs-4.0', deps: ['@tensorflow/tfjs@4.0.0'], backend: 'cpu' },
 ];
 
 const started = Date.now();
