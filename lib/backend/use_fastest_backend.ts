@@ -160,7 +160,11 @@ async function ensureRegistered(
     if (typeof setWasmPaths !== 'function') {
       return `wasmPaths was given but ${PACKAGES.wasm} could not be reached to set them (pass modules.wasm).`;
     }
-    setWasmPaths(options.wasmPaths);
+    try {
+      setWasmPaths(options.wasmPaths);
+    } catch (error) {
+      return `${PACKAGES.wasm} did not accept wasmPaths (${describeError(error)}).`;
+    }
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm'; // registered, so that a fake module can stand for it below
 import {
   BackendUnavailableError,
   backendEnvironment,
@@ -101,5 +102,37 @@ describe('useFastestBackend', () => {
     expect((error as Error).message).toMatch(/npm install @tensorflow\/tfjs-node/);
     expect((error as Error).message).not.toMatch(/\n/);
     expect((error as Error).stack).not.toMatch(/\n/);
+  });
+});
+
+describe('useFastestBackend with wasmPaths', () => {
+  afterEach(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('hands wasmPaths to the wasm module it is given, and reports what that module refuses', async () => {
+    const calls: unknown[] = [];
+    const wasm = {
+      setWasmPaths: (paths: unknown) => {
+        calls.push(paths);
+        if (typeof paths !== 'string') throw new Error('There were no entries found');
+      },
+    };
+    const ok = await chooseFastestBackend({
+      backends: ['wasm'],
+      wasmPaths: '/wasm/',
+      modules: { wasm },
+    });
+    expect(ok.backend).toBe('wasm');
+    const refused = await chooseFastestBackend({
+      backends: ['wasm', 'cpu'],
+      wasmPaths: { 'tfjs-backend-wasm.wasm': '/a.wasm' },
+      modules: { wasm: async () => wasm },
+    });
+    expect(calls).toEqual(['/wasm/', { 'tfjs-backend-wasm.wasm': '/a.wasm' }]);
+    expect(refused.backend).toBe('cpu');
+    expect(refused.tried[0].reason).toMatch(
+      /did not accept wasmPaths \(There were no entries found\)/,
+    );
   });
 });
