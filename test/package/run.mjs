@@ -4,6 +4,7 @@
 // downloads libtensorflow), a CommonJS script and an ES-module script that train and build an
 // autogram Engine, and a TypeScript type-check with moduleResolution node16 and bundler.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { installedVersion, makeConsumer, packLibrary, repoRoot, run } from './consumer.mjs';
@@ -72,8 +73,22 @@ for (const consumer of CONSUMERS) {
     ['cjs', 'check.cjs'],
     ['esm', 'check.mjs'],
   ]) {
-    const out = run(process.execPath, [script, consumer.backend], { cwd: dir, env });
-    const result = JSON.parse(out.trim().split('\n').at(-1));
+    const child = spawnSync(process.execPath, [script, consumer.backend], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(
+      child.status,
+      0,
+      `${consumer.name} ${script} failed:\n${child.stdout}\n${child.stderr}`,
+    );
+    // A second tfjs copy shows itself by re-registering every kernel.
+    assert.ok(
+      !/already registered/.test(child.stderr + child.stdout),
+      `${script}: kernels registered twice`,
+    );
+    const result = JSON.parse(child.stdout.trim().split('\n').at(-1));
     assert.equal(result.tfjs, tfjs);
     row[format] =
       `ok on ${result.backend}, losses ${result.losses[0].map((l) => l.toFixed(3)).join('/')} → ${result.losses[1].map((l) => l.toFixed(3)).join('/')}`;
