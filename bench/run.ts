@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { useFastestBackend } from '../lib/backend';
+import { useFastestBackend } from '../lib';
 import type { BenchOptions, BenchRow } from './common';
 
 const SUITES = ['autograd', 'aggregation', 'autojac', 'autogram'].filter((suite) =>

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NumericalError } from '../errors';
-import { onHostMemoryBackend } from '../host_data';
+import { onHostMemoryBackend } from '../backend/host_data';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
 import { checkIsMatrix, type Weighting } from './weighting_bases';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { HookedModule } from '../hooks';
+import { isTensor } from '../tfjs_guards';
 
 /**
  * Extracts a vector of `m` weights from a statistic of an `m × n` matrix: the matrix itself, or
@@ -75,7 +76,7 @@ class ComposedWeighting extends Weighting {
 
 /** Throws an `InvalidArgumentError` naming `argument` unless `value` is a 2-D tf.Tensor with m ≥ 1. */
 export function checkIsMatrix(value: unknown, argument: string): asserts value is tf.Tensor2D {
-  if (!(value instanceof tf.Tensor)) {
+  if (!isTensor(value)) {
     throw new InvalidArgumentError(argument, `expected a tf.Tensor2D, got ${describe(value)}.`);
   }
   if (value.rank !== 2) {

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isRecorded } from '../autograd';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
+import { isTensor, isVariable } from '../tfjs_guards';
 
 /** A tensor or a list of tensors, as a non-empty list of live tensors. */
 export function tensorList(
@@ -11,7 +12,7 @@ export function tensorList(
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
   if (list.length === 0) throw new InvalidArgumentError(argument, 'cannot be empty.');
   list.forEach((t, i) => {
-    if (!(t instanceof tf.Tensor)) {
+    if (!isTensor(t)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
     }
     if (t.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
@@ -36,7 +37,7 @@ export function variableList(value: unknown, argument: string): tf.Variable[] {
   if (!Array.isArray(value))
     throw new InvalidArgumentError(argument, 'expected an array of tf.Variable.');
   value.forEach((v, i) => {
-    if (!(v instanceof tf.Variable)) {
+    if (!isVariable(v)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Variable.`);
     }
   });
