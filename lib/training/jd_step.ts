@@ -52,7 +52,7 @@ export function makeJdStep(
         kept.push(...raw.map((l) => tf.keep(l)));
         return { features, losses: raw.map((l, i) => tf.mul(l, lossWeights[i])) };
       },
-      { aggregator, sharedParams: part.sharedWeights },
+      { aggregator, sharedParams: part.sharedWeights, tasksParams: part.tasksWeights },
     );
     const penalty = addRegularizerGradients(model, trainable, grads);
     for (const name of Object.keys(grads)) {

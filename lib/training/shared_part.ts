@@ -19,6 +19,11 @@ export interface SharedPart {
   sharedWeights: tf.Variable[];
   /** The symbolic tensors where the outputs' paths split (the features given to `mtlGrads`). */
   features: tf.SymbolicTensor[];
+  /**
+   * The weights of each output's own layers, given to `mtlGrads` when the features are the
+   * outputs themselves (see `findSharedPart`); undefined otherwise (mtlGrads' default is right).
+   */
+  tasksWeights?: tf.Variable[][];
   /** Runs the model on `xs` (training mode) and returns the features and the outputs. */
   forward(xs: tf.Tensor[]): { features: tf.Tensor[]; outputs: tf.Tensor[] };
 }
@@ -58,6 +63,23 @@ function indexGraph(model: tf.LayersModel): GraphIndex {
   return { tensors, reach, consumers };
 }
 
+/** True when one of `features` is computed from another. */
+function isNested(features: tf.SymbolicTensor[]): boolean {
+  const ids = new Set(features.map((f) => f.id));
+  for (const feature of features) {
+    const pending = [...(feature.inputs ?? [])];
+    const seen = new Set<number>();
+    while (pending.length > 0) {
+      const tensor = pending.pop()!;
+      if (ids.has(tensor.id)) return true;
+      if (seen.has(tensor.id)) continue;
+      seen.add(tensor.id);
+      pending.push(...(tensor.inputs ?? []));
+    }
+  }
+  return false;
+}
+
 /** The model's layers named or given in `refs`, each checked to belong to `model`. */
 function resolveLayers(model: tf.LayersModel, refs: LayerRef[]): Layer[] {
   if (!Array.isArray(refs) || refs.length === 0) {
@@ -92,19 +114,22 @@ function resolveLayers(model: tf.LayersModel, refs: LayerRef[]): Layer[] {
  */
 export function findSharedPart(model: tf.LayersModel, sharedLayers?: LayerRef[]): SharedPart {
   const graph = indexGraph(model);
+  const layerReach = new Map<Layer, Set<number>>();
+  for (const tensor of graph.tensors.values()) {
+    const set = layerReach.get(tensor.sourceLayer) ?? new Set<number>();
+    graph.reach.get(tensor.id)!.forEach((k) => set.add(k));
+    layerReach.set(tensor.sourceLayer, set);
+  }
   let shared: Set<Layer>;
   if (sharedLayers !== undefined) {
     shared = new Set(resolveLayers(model, sharedLayers));
   } else {
-    const layerReach = new Map<Layer, Set<number>>();
-    for (const tensor of graph.tensors.values()) {
-      const set = layerReach.get(tensor.sourceLayer) ?? new Set<number>();
-      graph.reach.get(tensor.id)!.forEach((k) => set.add(k));
-      layerReach.set(tensor.sourceLayer, set);
-    }
     shared = new Set([...layerReach].filter(([, set]) => set.size > 1).map(([layer]) => layer));
   }
   const withWeights = [...shared].filter((layer) => trainableVariables(layer).length > 0);
+  // Found from the graph, only layers with weights are shared (the input layer reaches every
+  // output too); weightless layers join the shared part by the rule below.
+  if (sharedLayers === undefined) shared = new Set(withWeights);
   if (withWeights.length === 0) {
     throw new InvalidArgumentError(
       sharedLayers !== undefined ? 'args.sharedLayers' : 'model',
@@ -133,7 +158,7 @@ export function findSharedPart(model: tf.LayersModel, sharedLayers?: LayerRef[])
     return result;
   };
   const outputIds = new Set(model.outputs.map((o) => o.id));
-  const features = [...graph.tensors.values()].filter(
+  let features = [...graph.tensors.values()].filter(
     (tensor) =>
       isShared(tensor) &&
       (outputIds.has(tensor.id) ||
@@ -142,6 +167,21 @@ export function findSharedPart(model: tf.LayersModel, sharedLayers?: LayerRef[])
   const sharedWeights = [
     ...new Map(withWeights.flatMap(trainableVariables).map((v) => [v.id, v])).values(),
   ];
+
+  // When the outputs leave the shared part at different depths (out3 after the first shared
+  // layer, out1 and out2 after the second), one feature depends on another, and a loss's gradient
+  // at the upstream feature would count the path through the downstream one twice. The outputs
+  // themselves are then the features, and each output's own layers are its task weights: the
+  // same Jacobian, at the cost of a second pass through the heads.
+  let tasksWeights: tf.Variable[][] | undefined;
+  if (isNested(features)) {
+    features = [...model.outputs];
+    tasksWeights = model.outputs.map((_, k) =>
+      [...layerReach]
+        .filter(([layer, set]) => set.has(k) && !shared.has(layer))
+        .flatMap(([layer]) => trainableVariables(layer)),
+    );
+  }
 
   // One functional model over the same layers returns features and outputs in one pass.
   const extra = features.filter((f) => !outputIds.has(f.id));
@@ -155,6 +195,7 @@ export function findSharedPart(model: tf.LayersModel, sharedLayers?: LayerRef[])
     sharedLayers: withWeights,
     sharedWeights,
     features,
+    tasksWeights,
     forward(xs) {
       const all = forwardModel.apply(xs, { training: true });
       const list = Array.isArray(all) ? all : [all];
