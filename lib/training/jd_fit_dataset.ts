@@ -155,7 +155,14 @@ async function fitDataset<T>(
         if (batchesPerEpoch != null) model.stopTraining = true;
         return;
       }
-      const { xs, ys } = elementData(model, next.value, 'dataset');
+      let element: { xs: tf.Tensor[]; ys: tf.Tensor[] };
+      try {
+        element = elementData(model, next.value, 'dataset');
+      } catch (error) {
+        tf.dispose(next.value as tf.TensorContainer);
+        throw error;
+      }
+      const { xs, ys } = element;
       yield { xs, ys, dispose: () => tf.dispose([xs, ys]) };
     }
   }
