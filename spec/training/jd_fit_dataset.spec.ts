@@ -91,7 +91,9 @@ describe('jdFitDataset', () => {
       'dataset (ys)',
     );
     expect(
-      await invalid(jdFitDataset(model, [] as unknown as tf.data.Dataset<unknown>, { epochs: 1 })),
+      await invalid(
+        jdFitDataset(model, [] as unknown as tf.data.Dataset<tf.TensorContainer>, { epochs: 1 }),
+      ),
     ).toBe('dataset');
     model.dispose();
   });

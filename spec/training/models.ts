@@ -35,7 +35,7 @@ export function twoTaskModel(options: TwoTaskOptions = {}): tf.LayersModel {
     model.compile({
       optimizer: options.optimizer?.() ?? tf.train.sgd(0.1),
       loss: ['meanSquaredError', 'categoricalCrossentropy'],
-      metrics: options.metrics ? { out2: ['accuracy'] } : undefined,
+      metrics: options.metrics ? { out2: 'accuracy' } : undefined,
     });
   }
   return model;

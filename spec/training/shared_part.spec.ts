@@ -36,7 +36,7 @@ describe('findSharedPart', () => {
     expect(part.sharedWeights.map((v) => v.name).sort()).toEqual(
       model
         .getLayer('trunk')
-        .trainableWeights.map((w) => w.read().name)
+        .trainableWeights.map((w) => (w.read() as tf.Variable).name)
         .sort(),
     );
     expect(part.tasksWeights).toBeUndefined();
