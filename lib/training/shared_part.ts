@@ -63,8 +63,12 @@ function indexGraph(model: tf.LayersModel): GraphIndex {
   return { tensors, reach, consumers };
 }
 
-/** True when one of `features` is computed from another. */
-function isNested(features: tf.SymbolicTensor[]): boolean {
+/**
+ * True when the features cannot split the model into a trunk and heads: one feature is computed
+ * from another, or a layer with weights of its own (not shared) lies before a feature (a
+ * task-specific tower feeding a shared layer).
+ */
+function cannotSplitAt(features: tf.SymbolicTensor[], shared: Set<Layer>): boolean {
   const ids = new Set(features.map((f) => f.id));
   for (const feature of features) {
     const pending = [...(feature.inputs ?? [])];
@@ -74,6 +78,8 @@ function isNested(features: tf.SymbolicTensor[]): boolean {
       if (ids.has(tensor.id)) return true;
       if (seen.has(tensor.id)) continue;
       seen.add(tensor.id);
+      const layer = tensor.sourceLayer;
+      if (!shared.has(layer) && trainableVariables(layer).length > 0) return true;
       pending.push(...(tensor.inputs ?? []));
     }
   }
@@ -170,11 +176,12 @@ export function findSharedPart(model: tf.LayersModel, sharedLayers?: LayerRef[])
 
   // When the outputs leave the shared part at different depths (out3 after the first shared
   // layer, out1 and out2 after the second), one feature depends on another, and a loss's gradient
-  // at the upstream feature would count the path through the downstream one twice. The outputs
-  // themselves are then the features, and each output's own layers are its task weights: the
-  // same Jacobian, at the cost of a second pass through the heads.
+  // at the upstream feature would count the path through the downstream one twice; when a task's
+  // own layer feeds a shared one, its weights lie before the features, out of every head. The
+  // outputs themselves are then the features, and each output's own layers are its task
+  // weights: the same Jacobian, at the cost of a second pass through the heads.
   let tasksWeights: tf.Variable[][] | undefined;
-  if (isNested(features)) {
+  if (cannotSplitAt(features, shared)) {
     features = [...model.outputs];
     tasksWeights = model.outputs.map((_, k) =>
       [...layerReach]

@@ -88,6 +88,35 @@ describe('findSharedPart', () => {
     reference.dispose();
   });
 
+  it('handles several inputs (x as a map by input name), one layer applied in both heads after task layers', async () => {
+    const build = () => {
+      const a = tf.input({ shape: [3], name: 'in_a' });
+      const b = tf.input({ shape: [2], name: 'in_b' });
+      const joined = tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor;
+      const trunk = dense(4, 1).apply(joined) as tf.SymbolicTensor;
+      const tied = dense(4, 2); // one layer, used by both heads: its weights are shared too
+      const out1 = dense(1, 3).apply(tied.apply(trunk) as tf.SymbolicTensor);
+      const side = dense(4, 5).apply(b) as tf.SymbolicTensor;
+      const out2 = dense(1, 4).apply(tied.apply(side) as tf.SymbolicTensor);
+      const model = tf.model({ inputs: [a, b], outputs: [out1, out2] as tf.SymbolicTensor[] });
+      model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+      return model;
+    };
+    const model = build();
+    const reference = build();
+    expect(findSharedPart(model).sharedLayers.length).toBe(1);
+    const xa = tf.randomNormal([12, 3], 0, 1, 'float32', 1);
+    const xb = tf.randomNormal([12, 2], 0, 1, 'float32', 2);
+    const ys = [3, 4].map((s) => tf.randomNormal([12, 1], 0, 1, 'float32', s));
+    const args = { epochs: 2, batchSize: 6, shuffle: false, verbose: 0 as const };
+    await reference.fit([xa, xb], ys, args);
+    await jdFit(model, { in_b: xb, in_a: xa }, ys, { ...args, aggregator: new Sum() });
+    expect(weightDistance(model, reference)).toBeLessThan(1e-6);
+    tf.dispose([xa, xb, ys]);
+    model.dispose();
+    reference.dispose();
+  });
+
   it('takes sharedLayers by name or by layer', () => {
     const input = tf.input({ shape: [4] });
     const a = dense(5, 1, 'a_layer').apply(input) as tf.SymbolicTensor;
