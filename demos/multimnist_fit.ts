@@ -84,7 +84,8 @@ async function main(): Promise<void> {
     `test accuracy after ${epochs} epoch(s): left ${(100 * h.val_left_acc[last]).toFixed(1)}%, ` +
       `right ${(100 * h.val_right_acc[last]).toFixed(1)}%`,
   );
-  tf.dispose([train, test]);
+  for (const batch of [train, test])
+    tf.dispose([batch.images, batch.leftLabels, batch.rightLabels]);
   model.dispose();
 }
 
