@@ -272,6 +272,25 @@ describe('jdFit', () => {
     frozen.dispose();
   });
 
+  it('passes yieldEvery to the CustomCallbackArgs, as fit does', async () => {
+    const model = twoTaskModel();
+    let frames = 0;
+    let batches = 0;
+    await jdFit(model, data.x, [data.y1, data.y2], {
+      epochs: 2,
+      batchSize: 10,
+      verbose: 0,
+      yieldEvery: 'batch',
+      callbacks: {
+        onBatchEnd: () => void batches++,
+        nextFrameFunc: async () => void frames++,
+      },
+    });
+    expect(batches).toBe(8);
+    expect(frames).toBe(8);
+    model.dispose();
+  });
+
   it('validationSplit validates on the last rows and trains on the others', async () => {
     const model = twoTaskModel();
     const sizes: number[] = [];
