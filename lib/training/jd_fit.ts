@@ -73,6 +73,12 @@ async function fitTensors(
   const batchSize = args.batchSize == null ? 32 : positiveInteger(args.batchSize, 'args.batchSize');
   const epochs = args.epochs == null ? 1 : positiveInteger(args.epochs, 'args.epochs');
   const initialEpoch = args.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) {
+    throw new InvalidArgumentError(
+      'args.initialEpoch',
+      `expected an integer ≥ 0, got ${String(initialEpoch)}.`,
+    );
+  }
   const stepsPerEpoch =
     args.stepsPerEpoch == null
       ? undefined
@@ -124,7 +130,7 @@ async function fitTensors(
       ? [...keys, ...trainer.compiled.logKeys.map((k) => `val_${k}`)]
       : keys;
 
-    let order = Array.from({ length: samples }, (_, i) => i);
+    const order = Array.from({ length: samples }, (_, i) => i);
     const batches = makeBatches(samples, batchSize);
     let cursor = batches.length; // position in the current pass, for stepsPerEpoch
     const batchAt = (index: number): Batch => {
@@ -151,7 +157,6 @@ async function fitTensors(
         yield batchAt(cursor++);
       }
     }
-    order = order.slice();
     const callbacks = standardizeCallbacks(args.callbacks, args.yieldEvery);
     return await runFitLoop({
       model,
