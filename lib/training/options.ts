@@ -8,6 +8,12 @@ export type LayerRef = string | { name: string };
 /**
  * What Jacobian descent adds to tfjs's fit arguments: how the per-output gradients are combined,
  * and (optionally) which layers are shared.
+ *
+ * @example
+ * ```ts
+ * await jdFit(model, x, [y1, y2], { epochs: 3, aggregator: new MGDA(), sharedLayers: ['trunk'] });
+ * await jdFit(singleOutputModel, x, y, { weighting: new UPGradWeighting() });
+ * ```
  */
 export interface JdOptions {
   /**
@@ -24,7 +30,8 @@ export interface JdOptions {
   weighting?: Weighting;
   /**
    * The layers whose weights are shared by the outputs (names or layers). Default: found from the
-   * model's graph (the layers with trainable weights that reach more than one output).
+   * model's graph (the layers with trainable weights that reach more than one output). A layer
+   * left out that still serves several outputs gets the sum of their gradients, as in fit.
    */
   sharedLayers?: LayerRef[];
   /**
