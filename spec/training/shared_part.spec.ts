@@ -135,6 +135,29 @@ describe('findSharedPart', () => {
     model.dispose();
   });
 
+  it('a layer left out of sharedLayers that serves both outputs gets the sum of their gradients', async () => {
+    const build = () => {
+      const input = tf.input({ shape: [4] });
+      const a = dense(5, 1).apply(input) as tf.SymbolicTensor;
+      const b = dense(5, 2).apply(a) as tf.SymbolicTensor;
+      const outputs = [dense(1, 3).apply(b), dense(1, 4).apply(b)] as tf.SymbolicTensor[];
+      const model = tf.model({ inputs: input, outputs });
+      model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+      return model;
+    };
+    const model = build();
+    const reference = build();
+    const x = tf.randomNormal([8, 4], 0, 1, 'float32', 1);
+    const ys = [2, 3].map((s) => tf.randomNormal([8, 1], 0, 1, 'float32', s));
+    const args = { epochs: 1, batchSize: 8, verbose: 0 as const };
+    await reference.fit(x, ys, args);
+    await jdFit(model, x, ys, { ...args, aggregator: new Sum(), sharedLayers: [model.layers[1]] });
+    expect(weightDistance(model, reference)).toBeLessThan(1e-6);
+    tf.dispose([x, ys]);
+    model.dispose();
+    reference.dispose();
+  });
+
   it('throws an InvalidArgumentError naming the model when no weights are shared', () => {
     const input = tf.input({ shape: [4] });
     const model = tf.model({
