@@ -3,7 +3,7 @@
  * features where the outputs' paths split; the override; the error when nothing is shared.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Sum } from '../../lib/aggregation';
+import { Sum, UPGrad } from '../../lib/aggregation';
 import { InvalidArgumentError } from '../../lib/errors';
 import { findSharedPart, jdFit } from '../../lib/training';
 import { twoTaskModel, weightDistance } from './models';
@@ -115,6 +115,38 @@ describe('findSharedPart', () => {
     tf.dispose([xa, xb, ys]);
     model.dispose();
     reference.dispose();
+  });
+
+  it('the Gramian fast path and the Jacobian path give the same UPGrad steps, features split or not', async () => {
+    for (const build of [nestedModel, () => twoTaskModel({ seed: 9 })]) {
+      const fast = build();
+      const slow = build();
+      const outputs = fast.outputs.length;
+      const x = tf.randomNormal([16, 4], 0, 1, 'float32', 1);
+      const ys =
+        outputs === 3
+          ? [2, 3, 4].map((s) => tf.randomNormal([16, 1], 0, 1, 'float32', s))
+          : [
+              tf.randomNormal([16, 1], 0, 1, 'float32', 2),
+              tf.oneHot(
+                tf.tensor1d(
+                  Array.from({ length: 16 }, (_, i) => i % 3),
+                  'int32',
+                ),
+                3,
+              ),
+            ];
+      const args = { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 as const };
+      // A hook on the aggregator itself makes mtlGrads form the Jacobian.
+      const withHook = new UPGrad();
+      withHook.registerForwardHook(() => undefined);
+      await jdFit(fast, x, ys, { ...args, aggregator: new UPGrad() });
+      await jdFit(slow, x, ys, { ...args, aggregator: withHook });
+      expect(weightDistance(fast, slow)).toBeLessThan(1e-5);
+      tf.dispose([x, ys]);
+      fast.dispose();
+      slow.dispose();
+    }
   });
 
   it('takes sharedLayers by name or by layer', () => {
