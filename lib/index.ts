@@ -14,8 +14,10 @@ import * as autogram from './autogram';
 import * as autojac from './autojac';
 import * as linalg from './linalg';
 import * as scalarization from './scalarization';
+import * as training from './training';
 
 export { aggregation, autograd, autogram, autojac, linalg, scalarization };
+export { training };
 
 export * from './aggregation';
 export {
@@ -51,6 +53,8 @@ export {
   STCH,
   UW,
 } from './scalarization';
+export { jdFit, jdFitDataset } from './training';
+export type { JdFitArgs, JdFitDatasetArgs, JdOptions } from './training';
 export { ActiveSetProjector, QuadprogProjector } from './linalg';
 export type { DualConeProjector, QuadprogProjectorOptions } from './linalg';
 export {
