@@ -4,7 +4,7 @@
  * `1234ms 617us/step - loss=0.52 out1_loss=0.31 …`, keys sorted, `batch` and `size` left out.
  */
 import * as tf from '@tensorflow/tfjs';
-import { nodeTerminal, type Terminal } from '../backend_terminal';
+import { nodeTerminal, type Terminal } from '../backend/terminal';
 import type { CallbackObject } from './callbacks';
 
 const BASE_DIGITS = 2;

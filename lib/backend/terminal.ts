@@ -1,6 +1,6 @@
 /**
  * Where `jdFit({ verbose: 1 })` prints in Node: stdout for the epoch lines and stderr for the
- * progress bar, as tfjs-node's `model.fit` does. Kept beside `backend.ts` because it is the only
+ * progress bar, as tfjs-node's `model.fit` does. Kept in `lib/backend/` because it is the only
  * other place that touches `process`; in a browser there is no terminal and nothing is printed
  * (as tfjs's `model.fit`, which prints only where tfjs-node registered its logger).
  */
