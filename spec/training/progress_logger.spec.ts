@@ -1,6 +1,6 @@
 /** The verbose: 1 printer and the callback glue. */
 import * as tf from '@tensorflow/tfjs';
-import type { Terminal } from '../../lib/backend_terminal';
+import type { Terminal } from '../../lib/backend/terminal';
 import { epochAverager, standardizeCallbacks } from '../../lib/training/callbacks';
 import { formatLogs, formatNumber, progressLogger } from '../../lib/training/progress_logger';
 
