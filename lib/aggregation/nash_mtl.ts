@@ -169,7 +169,10 @@ export class NashMTLWeighting extends MatrixWeighting {
           }
         }
       }
-      if (Math.hypot(...next.map((v, i) => v - alpha[i])) < 1e-6) break;
+      // TorchJD's absolute 1e-6, made relative below ‖α‖ = 1: on a Jacobian scaled by 1e6 the
+      // weights are ~1e-6 and an absolute test would stop after the first sub-problem.
+      const size = Math.min(1, Math.hypot(...alpha));
+      if (Math.hypot(...next.map((v, i) => v - alpha[i])) < 1e-6 * size) break;
       alpha = next;
     }
     return alpha;

@@ -56,7 +56,9 @@ describe('NashMTL', () => {
     let conflicting = 0;
     for (let trial = 0; trial < 40; trial++) {
       const m = 2 + (trial % 5);
-      const rows = r.normals(m, m + 1 + (trial % 3));
+      // Scaled by 1e-6 too: the weights are then ~1e6 (a solver with absolute tolerances fails).
+      const scale = trial % 4 === 3 ? 1e-6 : 1;
+      const rows = r.normals(m, m + 1 + (trial % 3)).map((row) => row.map((v) => v * scale));
       if (trial % 2 === 0) rows[1] = rows[1].map((v, j) => v - 1.5 * rows[0][j]); // a conflict
       const gramian = rows.map((a) => rows.map((b) => dot(a, b)));
       if (gramian.some((row, i) => row.some((v, j) => i !== j && v < 0))) conflicting += 1;

@@ -111,8 +111,12 @@ export function solveNashSubproblem(
   const hessian = new Float64Array(m * m);
   const constraintGradient = new Float64Array(m);
   const gDirection = new Float64Array(m);
-  // The duality gap m/t is made small relative to the objective's magnitude.
-  const objectiveScale = Math.max(1, Math.abs(dot(cost, Array.from(alpha))));
+  // The duality gap m/t is made small relative to the objective's magnitude, Σ|cᵢαᵢ| (not |cᵀα|,
+  // which cancels), with no absolute floor: on a Jacobian scaled by 1e6 the weights are ~1e-6 and
+  // so is the objective, and an absolute gap of 1e-9 would leave them accurate to 1e-3 only.
+  let objectiveScale = 0;
+  for (let i = 0; i < m; i++) objectiveScale += Math.abs(cost[i] * alpha[i]);
+  objectiveScale = Math.max(objectiveScale, Number.MIN_VALUE);
   // Starting at a gap of 1e-4 of the objective's magnitude skips the early centering steps: α_prev
   // is warm (near the optimum) in the sequential procedure. A phase-1 start is not: start at a
   // gap of the objective's magnitude, so the first centering steps are not tiny.
@@ -181,7 +185,8 @@ export function solveNashSubproblem(
  * Phase 1 of {@link solveNashSubproblem}: some `α > 0` with `G α > 0` (any positive multiple is
  * then strictly feasible), or `NumericalError` when none exists (0 in the convex hull
  * of the rows, e.g. two opposite rows or a zero row). Frank-Wolfe on the min-norm point of the
- * hull, `min λᵀGλ` over the simplex, stops at the first `λ` with `G λ > 0`: at the minimum,
+ * hull, `min λᵀGλ` over the simplex, stops at the first `λ` with `G λ > 0` (by a margin of
+ * 1e-10 of G's largest diagonal entry, below which it is float32 rounding): at the minimum,
  * `(G λ)_i ≥ λᵀGλ` for every `i`, so such a `λ` exists exactly when the minimum is positive.
  * Mixing in a little of the uniform vector then makes every entry positive and keeps `G α > 0`.
  *
@@ -190,18 +195,20 @@ export function solveNashSubproblem(
  * strictlyFeasibleDirection([[18, -22], [-22, 38]]); // α with 18α₀ − 22α₁ > 0 and 38α₁ − 22α₀ > 0
  * ```
  */
-export function strictlyFeasibleDirection(gramian: Matrix64, maxIterations = 2000): number[] {
+export function strictlyFeasibleDirection(gramian: Matrix64, maxIterations = 5000): number[] {
   const m = gramian.length;
   const lambda = new Array<number>(m).fill(1 / m);
   const gOnes = gramian.map((row) => row.reduce((s, v) => s + v, 0));
-  let size = 0;
-  for (const row of gramian) for (const v of row) size = Math.max(size, Math.abs(v));
+  // A margin below this is rounding noise (G comes from float32 Jacobians): a matrix of rank r < m
+  // rounded to float32 has rows whose hull misses 0 by ~1e-7 of their norms, i.e. a min-norm point
+  // ~1e-14 of G's diagonal. Treating it as feasible would give weights ~1e7 built on noise.
+  const margin = 1e-10 * Math.max(...gramian.map((row, i) => Math.abs(row[i])));
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     const gl = matVec(gramian, lambda);
     let worst = 0;
     for (let i = 1; i < m; i++) if (gl[i] < gl[worst]) worst = i;
     const q = dot(lambda, gl);
-    if (gl[worst] > 0) {
+    if (gl[worst] > margin) {
       // G(λ + ε1) = Gλ + ε G1 stays positive for ε below this bound.
       const epsilon = Math.min(
         1 / m,
@@ -210,7 +217,8 @@ export function strictlyFeasibleDirection(gramian: Matrix64, maxIterations = 200
       return lambda.map((l) => l + epsilon);
     }
     // The hull's min-norm point is (numerically) 0: no direction improves every objective.
-    if (!(q > 1e-13 * size)) break;
+    // Every later iterate has λᵀGλ ≤ q, and min (Gλ)ᵢ ≤ λᵀGλ: none can pass the margin.
+    if (!(q > margin)) break;
     // Exact line search towards the vertex of the most violated objective.
     const curvature = gramian[worst][worst] - 2 * gl[worst] + q;
     const step = curvature > 0 ? Math.min(1, (q - gl[worst]) / curvature) : 1;
