@@ -50,7 +50,7 @@ function pcgradWeights(g: Rows, orders: number[][]): number[] {
 /** GradVac's weights on a first call (φ̂ = 0), default eps, for given orders. */
 function gradVacWeights(g: Rows, orders: number[][], eps = 1e-8): number[] {
   const m = g.length;
-  const c = g.map((_, i) => g.map((__, k) => (i === k ? 1 : 0)));
+  const c: number[][] = g.map((_, i) => g.map((__, k) => (i === k ? 1 : 0)));
   const phiHat = g.map(() => new Array<number>(m).fill(0));
   for (let i = 0; i < m; i++) {
     let cg = g.map((_, j) => c[i].reduce((s, v, k) => s + v * g[k][j], 0));
