@@ -77,6 +77,8 @@ const nashWeights = (e: Entry) => {
 /** max/min of α_i (G α)_i − 1: 0 at the Nash bargaining solution, up to the clipping's scale. */
 const bargainingSpread = (rows: Rows, alpha: number[]) => {
   const products = matVec(gramianOf(rows), alpha).map((g, i) => g * alpha[i]);
+  // Infinite unless every product is positive: α = 1 on conflicting rows has negative ones.
+  if (!products.every((p) => p > 0)) return Infinity;
   return Math.max(...products) / Math.min(...products) - 1;
 };
 /** ‖G w − w^(−1/α)‖∞ / ‖w^(−1/α)‖∞: 0 at FairGrad's weights. */

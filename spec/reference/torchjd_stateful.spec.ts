@@ -43,6 +43,8 @@ type WithWeighting = { weighting: Parameters<typeof applyTo>[0] };
 const bargainingSpread = (rows: Rows, alpha: number[]) => {
   const g = gramianOf(rows);
   const products = alpha.map((a, i) => a * g[i].reduce((s, v, j) => s + v * alpha[j], 0));
+  // Infinite unless every product is positive: α = 1 on conflicting rows has negative ones.
+  if (!products.every((p) => p > 0)) return Infinity;
   return Math.max(...products) / Math.min(...products) - 1;
 };
 
