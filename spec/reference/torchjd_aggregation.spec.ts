@@ -283,7 +283,7 @@ describe('TorchJD reference values: aggregators and weightings', () => {
       const theirs = inner(e.output!);
       // Both solvers stop near the minimum of a flat objective (its curvature along the simplex is
       // small), so weights ~1e-4 apart give minima equal to float32 rounding of the Gramian: this
-      // is what justifies CAGrad's 5e-4 tolerance (a wrong minimizer would show here).
+      // is what justifies CAGrad's 5e-4 tolerance on the weights (the weights are checked above).
       const terms = Math.abs(dot(mean, new Array(m).fill(1 / m))) + radius;
       expect([e.matrix, Math.abs(ours - theirs) <= 1e-6 * terms]).toEqual([e.matrix, true]);
       compared += 1;
