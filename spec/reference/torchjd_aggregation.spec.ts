@@ -55,7 +55,16 @@ const TOLERANCE: Record<string, number> = {
 };
 const toleranceOf = (method: string) => TOLERANCE[method.replace(/Weighting$/, '')] ?? 1e-5;
 
-const RANK_DEFICIENT = ['rank2_5x4', 'rank3_8x10', 'tall10x3'];
+const RANK_DEFICIENT = [
+  'rank2_5x4',
+  'rank3_8x10',
+  'tall10x3',
+  'pair_parallel2x3',
+  'pair_opposite2x3',
+  'pair_column2x1',
+];
+const SMALL = ['small6x8', 'pair_small2x3']; // scaled by 1e-6
+const LARGE = ['large6x8', 'pair_large2x6']; // scaled by 1e6
 const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 const matVec = (g: Rows, x: number[]) => g.map((row) => dot(row, x));
 const floorOf = (e: Entry) => (e.kind === 'aggregator' ? 1e-2 * maxAbs(matrices[e.matrix]) : 1e-30);
@@ -94,15 +103,21 @@ const DOCUMENTED: { matches: (e: Entry) => boolean; reason: string; check: (e: E
       matches: (e) => e.method === 'ConFIG' && RANK_DEFICIENT.includes(e.matrix),
       reason:
         'pseudo-inverse cut-off: a rank-deficient matrix rounded to float32 has singular values ' +
-        '~1e-7 of the largest; tfjs-jd (like TorchJD run in float32) cuts them, TorchJD in float64 ' +
-        'inverts that rounding noise. Compared with TorchJD float32.',
+        '~1e-7 of the largest; tfjs-jd cuts them (as TorchJD run in float32), TorchJD in float64 ' +
+        'inverts that noise. On exactly opposite rows the exact answer is 0, which tfjs-jd and ' +
+        "TorchJD in float64 give and TorchJD in float32 misses: tfjs-jd must match one of TorchJD's " +
+        'two runs (in each case the other one is decided by rounding noise).',
       check: (e) => {
         const got = ofTfjs(e);
-        expect(relativeError(got, e.output32!, floorOf(e))).toBeLessThan(1e-5);
+        const error = Math.min(
+          relativeError(got, e.output32!, floorOf(e)),
+          relativeError(got, e.output!, floorOf(e)),
+        );
+        expect([label(e), error < 1e-5]).toEqual([label(e), true]);
       },
     },
     {
-      matches: (e) => e.method.startsWith('FairGrad') && e.matrix === 'small6x8',
+      matches: (e) => e.method.startsWith('FairGrad') && SMALL.includes(e.matrix),
       reason:
         "TorchJD's least_squares stops far from the solution on a Jacobian scaled by 1e-6 (its " +
         'tolerances are absolute); tfjs-jd solves G w = w^(−1/α): checked on the equation.',
@@ -127,7 +142,7 @@ const DOCUMENTED: { matches: (e: Entry) => boolean; reason: string; check: (e: E
       },
     },
     {
-      matches: (e) => e.method === 'NashMTL' && e.solverFailed === true && e.matrix === 'small6x8',
+      matches: (e) => e.method === 'NashMTL' && e.solverFailed === true && SMALL.includes(e.matrix),
       reason:
         "TorchJD's first sub-problem (linearized at α = 1, outside the feasible set) fails and it " +
         'keeps α = 1; tfjs-jd restarts from a feasible point: the bargaining condition is checked.',
@@ -140,7 +155,7 @@ const DOCUMENTED: { matches: (e: Entry) => boolean; reason: string; check: (e: E
       },
     },
     {
-      matches: (e) => e.method === 'NashMTL' && e.matrix === 'large6x8',
+      matches: (e) => e.method === 'NashMTL' && LARGE.includes(e.matrix),
       reason:
         "ECOS's absolute tolerances leave TorchJD's weights (~1e-6 here) inaccurate; compared with " +
         "TorchJD's own procedure solved in the well-scaled variable √s·α (generate.py).",
@@ -225,15 +240,18 @@ describe('TorchJD reference values: aggregators and weightings', () => {
     }
     expect(Object.keys(matrices).length).toBeGreaterThanOrEqual(8);
     expect(Math.max(...Object.values(matrices).map((rows) => rows.length))).toBe(16);
-    // The methods whose value needs a fixed number of rows have fewer matrices (PCGrad and
-    // GradVac: 2 rows, deterministic only there; Krum: m ≥ 4; TrimmedMean: m ≥ 3).
+    // Every method on at least 8 matrices: those whose value needs a given number of rows on
+    // fewer than all 17 (PCGrad and GradVac: 2 rows, deterministic only there; Krum: m ≥ 4;
+    // TrimmedMean: m ≥ 3).
     const perMethod = new Map<string, Set<string>>();
     for (const e of entries) {
       perMethod.set(e.method, (perMethod.get(e.method) ?? new Set()).add(e.matrix));
     }
     for (const [name, set] of perMethod) {
-      if (!/^(PCGrad|GradVac|Krum|TrimmedMean)/.test(name))
-        expect([name, set.size]).toEqual([name, 10]);
+      expect([name, set.size >= 8]).toEqual([name, true]);
+      if (!/^(PCGrad|GradVac|Krum|TrimmedMean)/.test(name)) {
+        expect([name, set.size]).toEqual([name, Object.keys(matrices).length]);
+      }
     }
   });
 

@@ -82,6 +82,15 @@ MATRICES: dict[str, np.ndarray] = {
     "normal16x20": normal(16, 20),
     "tall10x3": normal(10, 3),
     "conflict7x9": conflicting(7, 9),
+    # Two rows: the only size where PCGrad's and GradVac's values do not depend on the random
+    # order, so that they too are compared on at least 8 matrices.
+    "pair_conflict2x5": conflicting(2, 5),
+    "pair_aligned2x4": np.abs(normal(2, 4)),
+    "pair_small2x3": conflicting(2, 3) * 1e-6,
+    "pair_large2x6": conflicting(2, 6) * 1e6,
+    "pair_parallel2x3": np.outer([1.0, 2.5], normal(1, 3)),
+    "pair_opposite2x3": np.outer([1.0, -2.0], normal(1, 3)),
+    "pair_column2x1": np.array([[3.0], [-1.5]]),
 }
 MATRICES = {k: f32(v) for k, v in MATRICES.items()}
 
