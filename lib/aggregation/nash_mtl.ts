@@ -3,7 +3,7 @@ import { InvalidArgumentError, NumericalError } from '../errors';
 import { checkNonNegative } from '../linalg/dual_cone';
 import { computeGramian } from '../linalg/gramian';
 import { dot, matVec, toMatrix64, toTensor1D, type Matrix64 } from '../linalg/matrix';
-import { solveNashSubproblem } from '../linalg/solvers/nash_mtl';
+import { solveNashSubproblem, strictlyFeasibleDirection } from '../linalg/solvers/nash_mtl';
 import {
   isAllFinite,
   nonFiniteMatrixError,
@@ -30,7 +30,11 @@ export interface NashMTLOptions {
  * {@link solveNashSubproblem}, warm-started from the previous call's weights. Stops as TorchJD:
  * when `‖G α − 1/α‖ < 1e-3`, when a sub-problem no longer moves `α` (by 1e-6), or after
  * `optimNiter` sub-problems. A sub-problem that cannot be solved (no feasible point, e.g. a zero
- * row; or unbounded) keeps the previous `α`, as TorchJD does on a cvxpy failure.
+ * row; or unbounded) keeps the previous `α`, as TorchJD does on a cvxpy failure, with one
+ * deliberate difference: when the sub-problem is unbounded because it was linearized at a point
+ * outside the feasible set (TorchJD's start `α = 1` on strongly conflicting rows, where TorchJD
+ * returns the mean direction), the procedure restarts from a strictly feasible point and so still
+ * reaches the bargaining solution.
  *
  * Changing an option does not reset the state: call `reset()`.
  *
@@ -149,8 +153,26 @@ export class NashMTLWeighting extends MatrixWeighting {
       } catch (error) {
         if (!(error instanceof NumericalError)) throw error;
         next = alpha;
+        // Linearized at a point outside the feasible set (TorchJD's first point α = 1 when the
+        // objectives conflict), the sub-problem can be unbounded: TorchJD then keeps α = 1, the
+        // mean direction. Restarting the procedure from a feasible point instead reaches the
+        // bargaining solution; where none exists, the previous weights are kept as in TorchJD.
+        if (gAlpha.some((g) => !(g > 0))) {
+          try {
+            const feasible = strictlyFeasibleDirection(normalized);
+            const gFeasible = matVec(normalized, feasible);
+            const k = Math.sqrt(1 / Math.min(...feasible.map((a, i) => scale * a * gFeasible[i])));
+            alpha = feasible.map((a) => a * k);
+            continue;
+          } catch (restartError) {
+            if (!(restartError instanceof NumericalError)) throw restartError;
+          }
+        }
       }
-      if (Math.hypot(...next.map((v, i) => v - alpha[i])) < 1e-6) break;
+      // TorchJD's absolute 1e-6, made relative below ‖α‖ = 1: on a Jacobian scaled by 1e6 the
+      // weights are ~1e-6 and an absolute test would stop after the first sub-problem.
+      const size = Math.min(1, Math.hypot(...alpha));
+      if (Math.hypot(...next.map((v, i) => v - alpha[i])) < 1e-6 * size) break;
       alpha = next;
     }
     return alpha;

@@ -42,6 +42,54 @@ describe('NashMTL', () => {
     expect(alpha[1]).toBeCloseTo(2, 3);
   });
 
+  it("gives TorchJD's fixed value on conflicting rows (test_values.py)", () => {
+    // G α_prev = G 1 has a negative entry here: the first sub-problem starts from phase 1.
+    const out = aggregate(new NashMTL({ nTasks: 2 }), [
+      [-4, 1, 1],
+      [6, 1, 1],
+    ]);
+    [0.0542, 0.7061, 0.7061].forEach((v, j) => expect(Math.abs(out[j] - v)).toBeLessThan(1e-4));
+  });
+
+  it('reaches the bargaining condition within 1% in one call (20 sub-problems), conflicts included', () => {
+    const r = new Rng(31);
+    let conflicting = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const m = 2 + (trial % 5);
+      // Scaled by 1e-6 too: the weights are then ~1e6 (a solver with absolute tolerances fails).
+      const scale = trial % 4 === 3 ? 1e-6 : 1;
+      const rows = r.normals(m, m + 1 + (trial % 3)).map((row) => row.map((v) => v * scale));
+      if (trial % 2 === 0) rows[1] = rows[1].map((v, j) => v - 1.5 * rows[0][j]); // a conflict
+      const gramian = rows.map((a) => rows.map((b) => dot(a, b)));
+      if (gramian.some((row, i) => row.some((v, j) => i !== j && v < 0))) conflicting += 1;
+      const alpha = weightsOf(new NashMTLWeighting({ nTasks: m, maxNorm: 0 }), rows);
+      const d = rows[0].map((_, j) => rows.reduce((s, row, i) => s + alpha[i] * row[j], 0));
+      rows.forEach((row, i) => expect(Math.abs(alpha[i] * dot(row, d) - 1)).toBeLessThan(0.01));
+    }
+    expect(conflicting).toBeGreaterThan(20);
+  });
+
+  it('keeps the previous weights when the sub-problem has no solution (opposite rows)', () => {
+    // 0 is in the convex hull of the rows: no α ≥ 0 makes G α > 0, as ECOS reports to TorchJD.
+    const weighting = new NashMTLWeighting({ nTasks: 2, maxNorm: 0 });
+    const solvable = [
+      [2, 0],
+      [0, 0.5],
+    ];
+    const before = weightsOf(weighting, solvable);
+    const after = weightsOf(weighting, [
+      [1, 2],
+      [-1, -2],
+    ]);
+    expect(after).toEqual(before);
+    expect(
+      weightsOf(new NashMTLWeighting({ nTasks: 2, maxNorm: 0 }), [
+        [1, 2],
+        [-2, -4],
+      ]),
+    ).toEqual([1, 1]);
+  });
+
   it('satisfies the bargaining condition on a random full-rank matrix after enough calls', () => {
     // Independent check of the fixed point: α_i · g_iᵀ(Jᵀα) = 1 for every i (Navon et al., Eq. 2).
     // Rows linearly independent (3 × 5), so a direction improving every objective exists.

@@ -1,5 +1,8 @@
 import { NumericalError } from '../../../lib/errors';
-import { solveNashSubproblem } from '../../../lib/linalg/solvers/nash_mtl';
+import {
+  solveNashSubproblem,
+  strictlyFeasibleDirection,
+} from '../../../lib/linalg/solvers/nash_mtl';
 
 type Rows = number[][];
 const matVec = (a: Rows, x: number[]) => a.map((row) => row.reduce((s, v, j) => s + v * x[j], 0));
@@ -61,6 +64,38 @@ describe('solveNashSubproblem', () => {
       expect(value).toBeLessThanOrEqual(best + 1e-7);
       expect(best - value).toBeLessThan(1e-2);
     }
+  });
+
+  it('solves from a linearization point outside the feasible set, as ECOS does for TorchJD', () => {
+    // J = [[-4, 1, 1], [6, 1, 1]]: G 1 = [-4, 16]. ECOS (through TorchJD's cvxpy problem) gives
+    // [0.59146124, 0.40707154] for this sub-problem, where both constraints are active.
+    const raw = [
+      [18, -22],
+      [-22, 38],
+    ];
+    const s = Math.hypot(18, 22, 22, 38);
+    const g = raw.map((row) => row.map((v) => v / s));
+    const alpha = solveNashSubproblem(g, s, [1, 1]);
+    expect(alpha[0]).toBeCloseTo(0.59146124, 6);
+    expect(alpha[1]).toBeCloseTo(0.40707154, 6);
+    const ga = matVec(g, alpha);
+    alpha.forEach((a, i) => expect(s * a * ga[i]).toBeCloseTo(1, 6));
+  });
+
+  it('phase 1 finds α > 0 with G α > 0 on conflicting rows, and throws when 0 is in the hull', () => {
+    const g = [
+      [18, -22],
+      [-22, 38],
+    ];
+    const alpha = strictlyFeasibleDirection(g);
+    alpha.forEach((a) => expect(a).toBeGreaterThan(0));
+    matVec(g, alpha).forEach((v) => expect(v).toBeGreaterThan(0));
+    const opposite = [
+      [5, -10],
+      [-10, 20],
+    ]; // rows [1, 2] and [-2, -4]
+    expect(() => strictlyFeasibleDirection(opposite)).toThrow(NumericalError);
+    expect(() => solveNashSubproblem(opposite, 1, [1, 1])).toThrow(NumericalError);
   });
 
   it('throws NumericalError when no strictly feasible point exists', () => {
