@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { checkNonNegative } from '../linalg/dual_cone';
 import { computeGramian } from '../linalg/gramian';
@@ -48,8 +49,14 @@ export class NashMTLWeighting extends MatrixWeighting {
   private step = 0;
   private previousAlpha: number[] = [];
 
-  constructor({ nTasks, maxNorm = 1, updateWeightsEvery = 1, optimNiter = 20 }: NashMTLOptions) {
+  constructor(options: NashMTLOptions) {
     super();
+    const {
+      nTasks,
+      maxNorm = 1,
+      updateWeightsEvery = 1,
+      optimNiter = 20,
+    } = readOptions(options, 'NashMTLWeighting', ['nTasks'], 'new NashMTLWeighting({ nTasks: 2 })');
     this.nTasks = nTasks;
     this.maxNorm = maxNorm;
     this.updateWeightsEvery = updateWeightsEvery;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { softmax } from '../random_stream';
 import { Scalarizer } from './scalarizer_base';
@@ -46,6 +47,7 @@ export class DWA extends Scalarizer {
 
   constructor(options: DWAOptions = {}) {
     super();
+    options = readOptions(options, 'DWA');
     this.temperature = checkNonNegative(options.temperature ?? 2, 'temperature', true);
   }
 

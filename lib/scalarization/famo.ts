@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { softmax } from '../random_stream';
 import { Scalarizer } from './scalarizer_base';
@@ -74,7 +75,8 @@ export class FAMO extends Scalarizer {
 
   constructor(options: FAMOOptions) {
     super();
-    this.shape = readShape(options?.shape);
+    options = readOptions(options, 'FAMO', ['shape'], 'new scalarization.FAMO({ shape: 2 })');
+    this.shape = readShape(options.shape);
     this.lr = checkNonNegative(options.lr ?? 0.025, 'lr');
     this.weightDecay = checkNonNegative(options.weightDecay ?? 1e-3, 'weightDecay');
     const size = this.shape.reduce((a, b) => a * b, 1);
