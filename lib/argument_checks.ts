@@ -44,7 +44,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
-    return name ? `a ${name}` : 'an object';
+    if (!name || name === 'Object') return 'a plain object';
+    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
   }
   return typeof value === 'function' ? 'a function' : `a ${typeof value}`;
 }

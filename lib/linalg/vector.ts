@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkLiveTensor, isTensor } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 
 /**
@@ -8,7 +9,8 @@ import { InvalidArgumentError } from '../errors';
  */
 export function readVectorOption(value: unknown, argument: string): number[] {
   let values: number[];
-  if (value instanceof tf.Tensor) {
+  if (isTensor(value)) {
+    checkLiveTensor(value, argument, 'a tf.Tensor1D');
     if (value.rank !== 1) {
       throw new InvalidArgumentError(
         argument,

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { readOptions } from '../argument_checks';
+import { checkLiveTensor, readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { softmax } from '../random_stream';
-import { Scalarizer } from './scalarizer_base';
+import { checkFiniteLosses, Scalarizer } from './scalarizer_base';
 import {
   checkLossesShape,
   checkNonNegative,
@@ -143,9 +143,7 @@ export class FAMO extends Scalarizer {
         '`update` must be called after the scalarizer was applied to the losses.',
       );
     }
-    if (!(newLosses instanceof tf.Tensor)) {
-      throw new InvalidArgumentError('newLosses', 'expected a tf.Tensor.');
-    }
+    checkLiveTensor(newLosses, 'newLosses');
     if (!sameShape(newLosses.shape, this.shape)) {
       throw new InvalidArgumentError(
         'newLosses',
@@ -188,6 +186,8 @@ export class FAMO extends Scalarizer {
 
   /** `ℓ − b + ε`, which must be positive for the logarithm. */
   private shiftedLosses(values: number[], argument: string): number[] {
+    // ±∞ is refused like NaN, before any state changes: +∞ would make the logits NaN for good.
+    checkFiniteLosses(values, argument);
     const shifted = values.map((value, i) => value - this.bounds[i] + EPSILON);
     const bad = shifted.findIndex((s) => !(s > 0));
     if (bad >= 0) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { checkLiveTensor } from '../argument_checks';
+import { InvalidArgumentError, NumericalError } from '../errors';
 import { HookedModule } from '../hooks';
 
 /**
@@ -7,8 +8,11 @@ import { HookedModule } from '../hooks';
  * per-instance losses…) into one scalar loss, whose ordinary gradient is the update direction.
  * Mirrors TorchJD's `Scalarizer`: the baseline that Jacobian descent's aggregators are compared to.
  *
- * `apply(losses)` checks that `losses` is a non-empty tensor, runs the forward pre-hooks,
- * `forward`, then the forward hooks. It works inside `tf.variableGrads`, `optimizer.minimize` and
+ * `apply(losses)` checks that `losses` is a live, non-empty float32 tensor, runs the forward
+ * pre-hooks, `forward`, then the forward hooks, and checks that the result is finite (one scalar
+ * read): a NaN or infinite loss is an `InvalidArgumentError` naming `losses`, finite losses whose
+ * scalarization overflows a `NumericalError`. The stateful ones (DWA, FAMO) check the losses before
+ * their state changes. It works inside `tf.variableGrads`, `optimizer.minimize` and
  * `record`: the result is differentiable with respect to whatever `losses` depends on.
  *
  * @example
@@ -20,16 +24,32 @@ export abstract class Scalarizer extends HookedModule<[tf.Tensor], tf.Scalar> {
   protected override validate(losses: tf.Tensor): void {
     checkIsLosses(losses);
   }
+
+  protected override checkOutput(output: tf.Scalar, [losses]: [tf.Tensor]): void {
+    if (Number.isFinite(output.dataSync()[0])) return;
+    checkFiniteLosses(Array.from(losses.dataSync()), 'losses');
+    throw new NumericalError(
+      `${this.toString()} gave a non-finite loss from finite losses (an overflow); scale the ` +
+        'losses or the options to moderate values.',
+    );
+  }
+}
+
+/** Throws an `InvalidArgumentError` naming `argument` if a loss value is NaN or ±∞, saying which. */
+export function checkFiniteLosses(values: ArrayLike<number>, argument: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new InvalidArgumentError(
+        argument,
+        `expected finite losses, but loss ${i} is ${values[i]}.`,
+      );
+    }
+  }
 }
 
 /** Throws an `InvalidArgumentError` naming `losses` unless it is a non-empty float tensor. */
 export function checkIsLosses(losses: unknown): asserts losses is tf.Tensor {
-  if (!(losses instanceof tf.Tensor)) {
-    throw new InvalidArgumentError(
-      'losses',
-      'expected a tf.Tensor (stack scalar losses with tf.stack([l1, l2])).',
-    );
-  }
+  checkLiveTensor(losses, 'losses', 'a tf.Tensor (stack scalar losses with tf.stack([l1, l2]))');
   if (losses.size === 0) {
     throw new InvalidArgumentError(
       'losses',

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkLiveTensor, isTensor } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 
 /**
@@ -21,7 +22,8 @@ export type TensorLike = tf.Tensor | number[] | number[][];
 export function readTensorOption(value: unknown, argument: string): TensorOption {
   let shape: number[];
   let values: number[];
-  if (value instanceof tf.Tensor) {
+  if (isTensor(value)) {
+    checkLiveTensor(value, argument);
     shape = [...value.shape];
     values = Array.from(value.dataSync());
   } else if (Array.isArray(value)) {
