@@ -45,7 +45,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') {
     const name = (value as { constructor?: { name?: string } }).constructor?.name;
     if (!name || name === 'Object') return 'a plain object';
-    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+    return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
   }
   return typeof value === 'function' ? 'a function' : `a ${typeof value}`;
 }

@@ -191,7 +191,7 @@ export class ExcessMTL extends WeightedAggregator {
   declare readonly weighting: ExcessMTLWeighting;
 
   constructor(options: ExcessMTLOptions = {}) {
-    super(new ExcessMTLWeighting(options), true);
+    super(new ExcessMTLWeighting(readOptions(options, 'ExcessMTL')), true);
   }
 
   /** See {@link ExcessMTLWeighting.robustStepSize}. */

@@ -181,7 +181,12 @@ export class NashMTL extends WeightedAggregator {
   declare readonly weighting: NashMTLWeighting;
 
   constructor(options: NashMTLOptions) {
-    super(new NashMTLWeighting(options), true);
+    super(
+      new NashMTLWeighting(
+        readOptions(options, 'NashMTL', ['nTasks'], 'new NashMTL({ nTasks: 2 })'),
+      ),
+      true,
+    );
   }
 
   /** See {@link NashMTLWeighting.nTasks}. */

@@ -40,6 +40,7 @@ export function variableList(value: unknown, argument: string): tf.Variable[] {
     if (!(v instanceof tf.Variable)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Variable.`);
     }
+    if (v.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
   });
   return value as tf.Variable[];
 }
