@@ -9,10 +9,10 @@ import { HookedModule } from '../hooks';
  * Mirrors TorchJD's `Scalarizer`: the baseline that Jacobian descent's aggregators are compared to.
  *
  * `apply(losses)` checks that `losses` is a live, non-empty float32 tensor, runs the forward
- * pre-hooks, `forward`, then the forward hooks, and checks that the result is finite (one scalar
- * read): a NaN or infinite loss is an `InvalidArgumentError` naming `losses`, finite losses whose
- * scalarization overflows a `NumericalError`. The stateful ones (DWA, FAMO) check the losses before
- * their state changes. It works inside `tf.variableGrads`, `optimizer.minimize` and
+ * pre-hooks, `forward`, then the forward hooks, and checks that the result is finite: a NaN or
+ * infinite loss is an `InvalidArgumentError` naming `losses` (checked first, before the state of
+ * DWA or FAMO changes), finite losses whose scalarization overflows a `NumericalError`. Both checks
+ * read small tensors (the losses, the result) into JavaScript. It works inside `tf.variableGrads`, `optimizer.minimize` and
  * `record`: the result is differentiable with respect to whatever `losses` depends on.
  *
  * @example
@@ -23,11 +23,12 @@ import { HookedModule } from '../hooks';
 export abstract class Scalarizer extends HookedModule<[tf.Tensor], tf.Scalar> {
   protected override validate(losses: tf.Tensor): void {
     checkIsLosses(losses);
+    // Even where the result would be finite (STCH of a −∞ loss), its gradient would not be.
+    checkFiniteLosses(losses.dataSync(), 'losses');
   }
 
-  protected override checkOutput(output: tf.Scalar, [losses]: [tf.Tensor]): void {
+  protected override checkOutput(output: tf.Scalar): void {
     if (Number.isFinite(output.dataSync()[0])) return;
-    checkFiniteLosses(Array.from(losses.dataSync()), 'losses');
     throw new NumericalError(
       `${this.toString()} gave a non-finite loss from finite losses (an overflow); scale the ` +
         'losses or the options to moderate values.',
