@@ -11,6 +11,11 @@ export function isTensor(value: unknown): value is tf.Tensor {
   return value instanceof tf.Tensor;
 }
 
+/** True if `value` is a `tf.Variable`. */
+export function isVariable(value: unknown): value is tf.Variable {
+  return value instanceof tf.Variable;
+}
+
 /**
  * Throws an `InvalidArgumentError` naming `argument` unless `value` is a tensor that is not
  * disposed. `expected` describes what was expected (`'a tf.Tensor2D'`), for the message.

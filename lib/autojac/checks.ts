@@ -1,6 +1,6 @@
 /** Argument checks shared by the autojac entry points, with TorchJD's error cases. */
 import * as tf from '@tensorflow/tfjs';
-import { isTensor } from '../argument_checks';
+import { isTensor, isVariable } from '../argument_checks';
 import { dependsOn, isRecorded } from '../autograd';
 import { InvalidArgumentError, NotRecordedError, NumericalError } from '../errors';
 
@@ -37,7 +37,7 @@ export function variableList(value: unknown, argument: string): tf.Variable[] {
   if (!Array.isArray(value))
     throw new InvalidArgumentError(argument, 'expected an array of tf.Variable.');
   value.forEach((v, i) => {
-    if (!(v instanceof tf.Variable)) {
+    if (!isVariable(v)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Variable.`);
     }
     if (v.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
