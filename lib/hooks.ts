@@ -12,7 +12,8 @@ export interface RemovableHandle {
 
 /**
  * Called before `forward` with the module and its arguments. Returning an array replaces the
- * arguments; returning nothing keeps them.
+ * arguments (a single value stands for a one-element array, as PyTorch wraps it in a tuple);
+ * returning nothing keeps them.
  *
  * Ownership: the arguments are borrowed (do not dispose them). Tensors in a returned array that
  * were not among the arguments are handed over: `apply` disposes them once `forward` and the
@@ -76,8 +77,10 @@ export abstract class HookedModule<Args extends unknown[], Out> {
     let result: unknown;
     try {
       for (const [position, hook] of [...this.preHooks.values()].entries()) {
-        const replaced = hook(this, actualArgs);
+        let replaced: unknown = hook(this, actualArgs);
         if (replaced === undefined) continue;
+        // As PyTorch wraps a single returned value into a tuple.
+        if (!Array.isArray(replaced) && actualArgs.length === 1) replaced = [replaced];
         if (!Array.isArray(replaced) || replaced.length !== actualArgs.length) {
           throw new InvalidArgumentError(
             hookName('forward pre-hook', hook, position),
@@ -88,8 +91,10 @@ export abstract class HookedModule<Args extends unknown[], Out> {
         for (const value of replaced) {
           if (isTensor(value) && !borrowed.has(value) && !owned.includes(value)) owned.push(value);
         }
-        actualArgs = replaced;
+        actualArgs = replaced as Args;
       }
+      // Substituted arguments are checked as the caller's were.
+      if (actualArgs !== args) this.validate(...actualArgs);
       let output = this.forward(...actualArgs);
       const release = (value: unknown) => {
         if (isTensor(value) && !borrowed.has(value) && !actualArgs.includes(value)) {

@@ -165,3 +165,30 @@ describe('HookedModule ownership of tensors', () => {
     tf.dispose([W, h, x]);
   });
 });
+
+describe('HookedModule pre-hook substitutions', () => {
+  it('a single returned value stands for a one-element array, and is validated like the caller’s', () => {
+    const weighting = new jd.MGDAWeighting();
+    const G = tf.tensor2d([
+      [2, -1],
+      [-1, 3],
+    ]);
+    const handle = weighting.registerForwardPreHook(
+      () =>
+        tf.tensor2d([
+          [NaN, 0],
+          [0, 1],
+        ]) as never,
+    );
+    const before = tf.memory().numTensors;
+    expect(() => weighting.apply(G)).toThrow(/`gramian`: expected finite values/);
+    expect(tf.memory().numTensors).toBe(before);
+    handle.remove();
+    weighting.registerForwardPreHook(() => tf.mul(G, 2) as tf.Tensor2D as never);
+    const w = weighting.apply(G);
+    expect(w.shape).toEqual([2]);
+    w.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    G.dispose();
+  });
+});
