@@ -10,8 +10,10 @@ import { checkIsMatrix, checkIsWeighting, type Weighting } from './weighting_bas
  * Aggregates an `m × n` matrix (a Jacobian: one row per objective) into a vector of `n` values: the
  * update direction of Jacobian descent. Mirrors TorchJD's `Aggregator`.
  *
- * `apply(matrix)` checks that the matrix is a finite rank-2 tensor with at least one row, runs the
- * forward pre-hooks, `forward`, then the forward hooks.
+ * `apply(matrix)` checks that the matrix is a live float32 rank-2 tensor with at least one row and
+ * finite entries (an `InvalidArgumentError` naming `matrix`), runs the forward pre-hooks,
+ * `forward`, then the forward hooks (see `ForwardHook` for who owns their tensors), and, unless
+ * the method cannot overflow, checks that the update is finite (a `NumericalError`).
  *
  * @example
  * ```ts

@@ -199,6 +199,26 @@ describe('non-float32 matrices', () => {
     expect(errors()).toEqual(onCpu);
   });
 
+  it('a NaN or ∞ entry gets the same error on cpu and on wasm, leaking nothing', async () => {
+    const messages = () =>
+      AGGREGATORS.flatMap((c) =>
+        [NaN, Infinity].map((bad) => {
+          const J = tf.tensor2d(rows(4, 5).map((row, i) => (i === 2 ? [1, bad, 2, 3, 4] : row)));
+          const before = tf.memory().numTensors;
+          const error = thrown(() => c.make(4).apply(J));
+          expect(tf.memory().numTensors).toBe(before);
+          J.dispose();
+          expect(error).toBeInstanceOf(InvalidArgumentError);
+          return `${c.name}: ${(error as InvalidArgumentError).argument} ${(error as Error).message}`;
+        }),
+      );
+    await tf.setBackend('cpu');
+    const onCpu = messages();
+    await tf.setBackend('wasm');
+    expect(messages()).toEqual(onCpu);
+    await tf.setBackend('cpu');
+  });
+
   it('and weightings refuse an int32 Gramian the same way', async () => {
     const G = tf.tensor2d(
       [

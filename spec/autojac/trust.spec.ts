@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
+  autograd,
   autojac,
+  Engine,
   gradOf,
   jacOf,
   jacToGrad,
@@ -181,5 +183,37 @@ describe('plain-JavaScript misuse', () => {
     expect(thrown(() => autojac.backward([y], null as never)).argument).toBe('options');
     expect(thrown(() => autojac.jac([y], [W], 3 as never)).argument).toBe('options');
     tf.dispose(y);
+  });
+});
+
+describe('disposed tensors at every differentiation entry point', () => {
+  const W = tf.variable(tf.tensor1d([1, 2]), true, 'disposed_W');
+  afterAll(() => W.dispose());
+  const gone = () => {
+    const y = record(() => tf.sum(tf.square(W)));
+    y.dispose();
+    return y;
+  };
+
+  it.each([
+    ['autograd.backward', () => autograd.backward(gone()), 'tensor'],
+    ['autograd.grad', () => autograd.grad(gone(), [W]), 'outputs'],
+    ['autojac.backward', () => autojac.backward([gone()]), 'tensors'],
+    ['jac', () => autojac.jac([gone()], [W]), 'outputs'],
+    ['mtlBackward', () => mtlBackward({ losses: [gone()], features: [gone()] }), 'losses'],
+  ] as [string, () => unknown, string][])('%s names %s and says disposed', (_n, call, argument) => {
+    const error = thrown(call);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.argument).toBe(argument);
+    expect(error.message).toMatch(/disposed/);
+  });
+
+  it('Engine.computeGramian names losses', () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
+    const engine = new Engine(model, { batchDim: 0 });
+    const losses = record(() => tf.sum(model.apply(tf.ones([3, 2])) as tf.Tensor, 1));
+    losses.dispose();
+    expect(() => engine.computeGramian(losses)).toThrow(/`losses`.*disposed/);
+    model.dispose();
   });
 });
