@@ -126,8 +126,15 @@ export class NashMTLWeighting extends MatrixWeighting {
     if (!gramian.every((row) => row.every(Number.isFinite))) {
       rejectNonFiniteStatistic(matrix, 'Gramian');
     }
+    const next = update ? this.solve(gramian) : this.previousAlpha;
+    if (!next.every(Number.isFinite)) {
+      // Not kept: the next calls warm-start from it.
+      throw new NumericalError(
+        'NashMTLWeighting: the solver gave non-finite weights; the state is unchanged.',
+      );
+    }
     this.step += 1;
-    if (update) this.previousAlpha = this.solve(gramian);
+    this.previousAlpha = next;
     let alpha = this.previousAlpha;
     if (this.maxNorm > 0) {
       const norm = Math.sqrt(Math.max(dot(alpha, matVec(gramian, alpha)), 0));
