@@ -30,23 +30,38 @@ const failures: string[] = [];
 let cases = 0;
 let calls = 0;
 
+/** Outcome counts per family (aggregators, weightings, scalarizers), for the printed summary. */
+const perFamily = new Map<string, Map<string, number>>();
+let family = '';
+
 function count(outcome: string): void {
   outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  const counts = perFamily.get(family) ?? new Map<string, number>();
+  counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  perFamily.set(family, counts);
 }
 
-/** Runs `fn` and records its outcome; returns its result when it did not throw. */
-function attempt<T>(what: string, fn: () => T): T | undefined {
-  calls++;
+/**
+ * Runs `fn` and records its outcome; returns its result when it did not throw. Constructions
+ * (`stage` 'construct') are counted apart from calls: 'built' or the error's name.
+ */
+function attempt<T>(
+  what: string,
+  fn: () => T,
+  stage: 'construct' | 'call' = 'call',
+): T | undefined {
+  const prefix = stage === 'construct' ? 'construct: ' : '';
+  if (stage === 'call') calls++;
   try {
     const result = fn();
-    count('returned');
+    count(stage === 'construct' ? `${prefix}built` : 'returned');
     return result;
   } catch (error) {
     if (error instanceof TfjsJdError) {
-      count(error.name);
+      count(`${prefix}${error.name}`);
       return undefined;
     }
-    count('other error');
+    count(`${prefix}other error`);
     failures.push(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : error}`);
     return undefined;
   }
@@ -203,21 +218,26 @@ function runCase(what: string, body: () => void): void {
 
 describe('fuzz', () => {
   afterAll(() => {
-    const summary = [...outcomes].map(([k, v]) => `${k} ${v}`).join(', ');
+    const format = (counts: Map<string, number>) =>
+      [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+    const families = [...perFamily].map(([f, counts]) => `  ${f}: ${format(counts)}`).join('\n');
     // The numbers the issue asks for; printed once.
     // eslint-disable-next-line no-console
-    console.log(`fuzz: ${cases} cases, ${calls} calls: ${summary}`);
+    console.log(`fuzz: ${cases} cases, ${calls} calls: ${format(outcomes)}\n${families}`);
   });
 
   it.each(AGGREGATORS.map((c) => [c.name, c] as const))(
     '%s returns a finite vector or throws a TfjsJdError, leaking nothing',
     (name, c) => {
+      family = 'aggregators';
       const rng = new Rng(1000 + name.length * 31 + name.charCodeAt(0));
       for (let k = 0; k < (CASES_FOR_SLOW[name] ?? CASES_PER_AGGREGATOR); k++) {
         runCase(`${name} case ${k}`, () => {
           const m = chance(rng, 0.1) ? int(rng, 1, c.minRows + 1) : int(rng, c.minRows, 8);
-          const aggregator = attempt(`${name} options, case ${k}`, () =>
-            randomAggregator(rng, name, m),
+          const aggregator = attempt(
+            `${name} options, case ${k}`,
+            () => randomAggregator(rng, name, m),
+            'construct',
           );
           if (aggregator === undefined) return;
           // Stateful methods get a few calls on the same instance.
@@ -239,11 +259,12 @@ describe('fuzz', () => {
   it.each(WEIGHTINGS.map((c) => [c.name, c] as const))(
     '%s returns finite weights or throws a TfjsJdError, leaking nothing',
     (name, c) => {
+      family = 'weightings';
       const rng = new Rng(2000 + name.length * 17 + name.charCodeAt(1));
       for (let k = 0; k < CASES_PER_WEIGHTING; k++) {
         runCase(`${name} case ${k}`, () => {
           const m = chance(rng, 0.1) ? int(rng, 1, c.minRows + 1) : int(rng, c.minRows, 7);
-          const weighting = attempt(`${name} make`, () => c.make(m));
+          const weighting = attempt(`${name} make`, () => c.make(m), 'construct');
           if (weighting === undefined) return;
           for (let call = 0; call < int(rng, 1, 3); call++) {
             const n = int(rng, 1, 10);
@@ -273,12 +294,15 @@ describe('fuzz', () => {
   it.each(SCALARIZERS.map((c) => [c.name, c] as const))(
     '%s returns a finite scalar or throws a TfjsJdError, leaking nothing',
     (name, c) => {
+      family = 'scalarizers';
       const rng = new Rng(3000 + name.length * 13 + name.charCodeAt(0));
       for (let k = 0; k < CASES_PER_SCALARIZER; k++) {
         runCase(`${name} case ${k}`, () => {
           const shape = chance(rng, 0.7) ? [int(rng, 1, 6)] : [int(rng, 1, 4), int(rng, 1, 4)];
-          const scalarizer = attempt(`${name} options, case ${k}`, () =>
-            randomScalarizer(rng, name, shape, c.make),
+          const scalarizer = attempt(
+            `${name} options, case ${k}`,
+            () => randomScalarizer(rng, name, shape, c.make),
+            'construct',
           );
           if (scalarizer === undefined) return;
           for (let call = 0; call < int(rng, 1, 4); call++) {
@@ -315,6 +339,7 @@ describe('fuzz', () => {
     expect(outcomes.get('returned')).toBeGreaterThan(1000);
     expect(outcomes.get('InvalidArgumentError')).toBeGreaterThan(300);
     expect(outcomes.get('NumericalError')).toBeGreaterThan(10);
+    expect(outcomes.get('construct: InvalidArgumentError')).toBeGreaterThan(50);
   });
 });
 
