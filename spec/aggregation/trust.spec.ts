@@ -157,44 +157,63 @@ describe('non-float32 matrices', () => {
     await tf.setBackend('cpu');
   });
 
-  /** The error each aggregator gives for an int32 and a bool matrix, on the current backend. */
-  function errors(): string[] {
-    return AGGREGATORS.flatMap((c) => {
-      const int = tf.tensor2d(
-        [
-          [60000, 1, 1],
-          [-60000, 1, 1],
-          [3, 1, 2],
-          [4, 4, 4],
-        ],
-        undefined,
+  /** The error each weighting gives for an int32 4 × 4 input, on the current backend. */
+  function weightingErrors(): string[] {
+    return WEIGHTINGS.map((c) => {
+      const input = tf.tensor2d(
+        [...Array(16).keys()].map((k) => (k % 5) * 60000 - 70000),
+        [4, 4],
         'int32',
       );
-      const bool = tf.tensor2d(
-        [
-          [1, 0, 1],
-          [0, 1, 1],
-          [1, 1, 1],
-          [0, 0, 1],
-        ],
-        undefined,
-        'bool',
-      );
-      const result = [int, bool].map((matrix) => {
-        const error = thrown(() => c.make(4).apply(matrix));
-        expect(error).toBeInstanceOf(InvalidArgumentError);
-        expect((error as InvalidArgumentError).argument).toBe('matrix');
-        return `${c.name}: ${(error as Error).message}`;
-      });
-      tf.dispose([int, bool]);
-      return result;
+      const error = thrown(() => c.make(4).apply(input));
+      input.dispose();
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      return `${c.name}: ${(error as Error).message}`;
     });
   }
 
-  it('are refused with the same InvalidArgumentError on cpu and on wasm (no overflow)', async () => {
+  /** The error each aggregator gives for an int32 and a bool matrix, on the current backend. */
+  function errors(): string[] {
+    return [
+      ...weightingErrors(),
+      ...AGGREGATORS.flatMap((c) => {
+        const int = tf.tensor2d(
+          [
+            [60000, 1, 1],
+            [-60000, 1, 1],
+            [3, 1, 2],
+            [4, 4, 4],
+          ],
+          undefined,
+          'int32',
+        );
+        const bool = tf.tensor2d(
+          [
+            [1, 0, 1],
+            [0, 1, 1],
+            [1, 1, 1],
+            [0, 0, 1],
+          ],
+          undefined,
+          'bool',
+        );
+        const result = [int, bool].map((matrix) => {
+          const error = thrown(() => c.make(4).apply(matrix));
+          expect(error).toBeInstanceOf(InvalidArgumentError);
+          expect((error as InvalidArgumentError).argument).toBe('matrix');
+          return `${c.name}: ${(error as Error).message}`;
+        });
+        tf.dispose([int, bool]);
+        return result;
+      }),
+    ];
+  }
+
+  it('are refused by every aggregator and weighting with the same InvalidArgumentError on cpu and on wasm (no overflow)', async () => {
     const onCpu = errors();
-    expect(onCpu[0]).toMatch(/float32 tensor, got int32/);
-    expect(onCpu[1]).toMatch(/got bool/);
+    expect(onCpu[0]).toMatch(/`gramian`: expected a float32 tensor, got int32/);
+    expect(onCpu[WEIGHTINGS.length]).toMatch(/`matrix`: expected a float32 tensor, got int32/);
+    expect(onCpu[WEIGHTINGS.length + 1]).toMatch(/got bool/);
     await tf.setBackend('wasm');
     expect(errors()).toEqual(onCpu);
   });
