@@ -1,20 +1,10 @@
 /**
- * Argument checks shared by every public entry point: the one place that decides whether a value
- * is a tensor (and a live one), so that the test can change in one line (e.g. to duck typing, for
- * a user whose tree holds two copies of tfjs), and the reading of options objects.
+ * Argument checks shared by every public entry point: whether a value is a live tensor (recognized
+ * by `lib/tfjs_guards.ts`, not `instanceof`), and the reading of options objects.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from './errors';
-
-/** True if `value` is a `tf.Tensor` (disposed or not). */
-export function isTensor(value: unknown): value is tf.Tensor {
-  return value instanceof tf.Tensor;
-}
-
-/** True if `value` is a `tf.Variable`. */
-export function isVariable(value: unknown): value is tf.Variable {
-  return value instanceof tf.Variable;
-}
+import { isTensor } from './tfjs_guards';
 
 /**
  * Throws an `InvalidArgumentError` naming `argument` unless `value` is a tensor that is not

@@ -2,7 +2,8 @@
  * PyTorch `nn.Module`-style forward hooks, shared by aggregators, weightings and scalarizers.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { describeValue, isTensor } from './argument_checks';
+import { describeValue } from './argument_checks';
+import { isTensor } from './tfjs_guards';
 import { InvalidArgumentError } from './errors';
 
 /** Handle returned by `register…Hook`; `remove()` unregisters the hook (idempotent). */

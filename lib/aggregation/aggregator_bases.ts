@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeValue } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
-import { onHostMemoryBackend } from '../host_data';
+import { onHostMemoryBackend } from '../backend/host_data';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
 import { checkIsMatrix, checkIsWeighting, type Weighting } from './weighting_bases';

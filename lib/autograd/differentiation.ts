@@ -6,6 +6,7 @@ import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { differentiate, nodesOnPaths } from './backprop';
 import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
+import { isTensor, isVariable } from '../tfjs_guards';
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
@@ -37,7 +38,7 @@ function asList(value: tf.Tensor | tf.Tensor[], argument: string): tf.Tensor[] {
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw new InvalidArgumentError(argument, 'expected at least one tensor.');
   list.forEach((t, i) => {
-    if (!(t instanceof tf.Tensor)) {
+    if (!isTensor(t)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
     }
     if (t.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
@@ -107,7 +108,7 @@ export function leafVariables(
   const used = new Map<tf.Variable, number>();
   // An output may be a variable itself (PyTorch's `leaf.backward()`): it is its own leaf.
   for (const output of outputs) {
-    if (output instanceof tf.Variable && output.trainable && needed.has(output.id)) {
+    if (isVariable(output) && output.trainable && needed.has(output.id)) {
       used.set(output, -1);
     }
   }
@@ -117,7 +118,7 @@ export function leafVariables(
     for (const input of Object.values(node.inputs)) {
       if (excluded.has(input.id)) continue;
       needed.add(input.id);
-      if (input instanceof tf.Variable && input.trainable) used.set(input, i);
+      if (isVariable(input) && input.trainable) used.set(input, i);
     }
   }
   return [...used.entries()].sort((a, b) => a[1] - b[1]).map(([variable]) => variable);
@@ -149,7 +150,7 @@ export function backward(tensor: tf.Tensor | tf.Tensor[], options: BackwardOptio
       throw new InvalidArgumentError('inputs', 'expected a non-empty array of tf.Variable.');
     }
     options.inputs.forEach((v, i) => {
-      if (!(v instanceof tf.Variable)) {
+      if (!isVariable(v)) {
         throw new InvalidArgumentError('inputs', `element ${i} is not a tf.Variable.`);
       }
     });

@@ -9,6 +9,7 @@ import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';
 import { asRecordedNode, convolutionAttrs, planSites, type Layer, type Site } from './sites';
+import { isLayer, isLayersModel, isTensor, isVariable } from '../tfjs_guards';
 
 export type { Layer } from './sites';
 
@@ -28,7 +29,7 @@ function gradientsAt(losses: tf.Tensor, seed: tf.Tensor, targets: tf.Tensor[]): 
 }
 
 function isTrainableVariable(t: tf.Tensor): t is tf.Variable {
-  return t instanceof tf.Variable && t.trainable;
+  return isVariable(t) && t.trainable;
 }
 
 /**
@@ -75,11 +76,11 @@ export class Engine {
   readonly batchDim: number;
 
   constructor(modelOrLayers: tf.LayersModel | Layer[], options: EngineOptions = {}) {
-    if (modelOrLayers instanceof tf.LayersModel) {
+    if (isLayersModel(modelOrLayers)) {
       this.layers = [modelOrLayers];
     } else if (Array.isArray(modelOrLayers) && modelOrLayers.length > 0) {
       modelOrLayers.forEach((layer, i) => {
-        if (layer === null || typeof layer !== 'object' || !('trainableWeights' in layer)) {
+        if (!isLayer(layer)) {
           throw new InvalidArgumentError('modelOrLayers', `element ${i} is not a tf layer.`);
         }
       });
@@ -98,9 +99,7 @@ export class Engine {
       );
     }
     this.batchDim = batchDim;
-    const weightsKnown = this.layers.every(
-      (layer) => layer.built || layer instanceof tf.LayersModel,
-    );
+    const weightsKnown = this.layers.every((layer) => layer.built || isLayersModel(layer));
     if (weightsKnown && this.weights().length === 0) {
       throw new InvalidArgumentError('modelOrLayers', 'the layers have no trainable weights.');
     }

@@ -1,8 +1,8 @@
 /** Argument checks shared by the autojac entry points, with TorchJD's error cases. */
 import * as tf from '@tensorflow/tfjs';
-import { isTensor, isVariable } from '../argument_checks';
 import { dependsOn, isRecorded } from '../autograd';
 import { InvalidArgumentError, NotRecordedError, NumericalError } from '../errors';
+import { isTensor, isVariable } from '../tfjs_guards';
 
 /** A tensor or a list of tensors, as a non-empty list of live tensors. */
 export function tensorList(

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkLiveTensor, isTensor } from '../argument_checks';
+import { checkLiveTensor } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
+import { isTensor } from '../tfjs_guards';
 
 /**
  * Reads a vector-valued option (`prefVector`, `weights`, `reference`…), given as a `tf.Tensor1D`

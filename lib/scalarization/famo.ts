@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkLiveTensor, readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
-import { softmax } from '../random_stream';
+import { softmax } from '../linalg/softmax';
 import { checkFiniteLosses, Scalarizer } from './scalarizer_base';
 import {
   checkLossesShape,
