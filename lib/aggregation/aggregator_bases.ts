@@ -1,16 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
+import { describeValue } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { onHostMemoryBackend } from '../backend/host_data';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
-import { checkIsMatrix, type Weighting } from './weighting_bases';
+import { checkIsMatrix, checkIsWeighting, type Weighting } from './weighting_bases';
 
 /**
  * Aggregates an `m × n` matrix (a Jacobian: one row per objective) into a vector of `n` values: the
  * update direction of Jacobian descent. Mirrors TorchJD's `Aggregator`.
  *
- * `apply(matrix)` checks that the matrix is a finite rank-2 tensor with at least one row, runs the
- * forward pre-hooks, `forward`, then the forward hooks.
+ * `apply(matrix)` checks that the matrix is a live float32 rank-2 tensor with at least one row and
+ * finite entries (an `InvalidArgumentError` naming `matrix`), runs the forward pre-hooks,
+ * `forward`, then the forward hooks (see `ForwardHook` for who owns their tensors), and, unless
+ * the method cannot overflow, checks that the update is finite (a `NumericalError`).
  *
  * @example
  * ```ts
@@ -23,6 +26,41 @@ export abstract class Aggregator extends HookedModule<[tf.Tensor2D], tf.Tensor1D
     checkIsMatrix(matrix, 'matrix');
     checkIsFinite(matrix, 'matrix');
   }
+
+  /**
+   * False when a finite matrix cannot give a non-finite output, so the output is not checked
+   * (one reduction and one download saved). True by default: e.g. `Sum` of two rows of 3e38
+   * overflows float32.
+   */
+  protected outputCanOverflow(): boolean {
+    return true;
+  }
+
+  /** A finite matrix whose combination overflows float32 is a `NumericalError`, never an ∞ update. */
+  protected override checkOutput(output: tf.Tensor1D): void {
+    if (this.outputCanOverflow() && !isAllFinite(output)) {
+      throw new NumericalError(
+        `${this.toString()} computed a non-finite update from a finite matrix: the combination ` +
+          'of its rows overflowed float32; scale the losses down.',
+      );
+    }
+  }
+}
+
+/** Throws an `InvalidArgumentError` naming `argument` unless `value` is an `Aggregator`. */
+export function checkIsAggregator(value: unknown, argument: string): asserts value is Aggregator {
+  if (value instanceof Aggregator) return;
+  const isWeighting =
+    value instanceof HookedModule && typeof (value as { compose?: unknown }).compose === 'function';
+  const hint = isWeighting
+    ? ` (${String(value)} is a weighting, which gives weights, not an update; use the aggregator ` +
+      'of the same method, e.g. new UPGrad() instead of new UPGradWeighting(), or wrap it: ' +
+      'new GramianWeightedAggregator(weighting))'
+    : ', e.g. new UPGrad()';
+  throw new InvalidArgumentError(
+    argument,
+    `expected an Aggregator, got ${describeValue(value)}${hint}.`,
+  );
 }
 
 /**
@@ -74,6 +112,7 @@ export class WeightedAggregator extends Aggregator {
     private readonly weightingChecksFiniteness = false,
   ) {
     super();
+    checkIsWeighting(weighting, 'weighting');
   }
 
   protected override validate(matrix: tf.Tensor2D): void {
@@ -98,8 +137,18 @@ export class WeightedAggregator extends Aggregator {
  */
 export class GramianWeightedAggregator extends WeightedAggregator {
   constructor(readonly gramianWeighting: Weighting) {
+    checkIsWeighting(gramianWeighting, 'gramianWeighting');
     // Finiteness is checked on the small Gramian (a NaN or ∞ in J always reaches it).
     super(gramianWeighting.compose(finiteGramian, gramianWeighting.toString()), true);
+  }
+
+  /**
+   * With a finite Gramian every row has a norm below 2e19, and the weights are checked finite:
+   * `wᵀJ` overflows only for weights summing to more than 1e19 in absolute value, which the
+   * Gramian-based methods do not produce, so the output is not checked.
+   */
+  protected override outputCanOverflow(): boolean {
+    return false;
   }
 }
 

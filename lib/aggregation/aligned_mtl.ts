@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { FLOAT32_EPS } from '../linalg/pseudo_inverse';
@@ -39,8 +40,9 @@ export class AlignedMTLWeighting extends GramianWeighting {
   readonly prefVector: PrefVector;
   readonly scaleMode: AlignedMTLScaleMode;
 
-  constructor({ prefVector, scaleMode = 'min' }: AlignedMTLOptions = {}) {
+  constructor(options: AlignedMTLOptions = {}) {
     super();
+    const { prefVector, scaleMode = 'min' } = readOptions(options, 'AlignedMTLWeighting');
     if (!SCALE_MODES.includes(scaleMode)) {
       throw new InvalidArgumentError(
         'scaleMode',
@@ -105,7 +107,7 @@ export class AlignedMTL extends GramianWeightedAggregator {
   declare readonly gramianWeighting: AlignedMTLWeighting;
 
   constructor(options: AlignedMTLOptions = {}) {
-    super(new AlignedMTLWeighting(options));
+    super(new AlignedMTLWeighting(readOptions(options, 'AlignedMTL')));
   }
 
   /** The scale mode. */

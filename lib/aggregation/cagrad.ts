@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { checkNonNegative } from '../linalg/dual_cone';
 import { normalize } from '../linalg/gramian';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
@@ -28,8 +29,14 @@ export class CAGradWeighting extends GramianWeighting {
   private cValue = 0;
   private normEpsValue = 0;
 
-  constructor({ c, normEps = 1e-4 }: CAGradOptions) {
+  constructor(options: CAGradOptions) {
     super();
+    const { c, normEps = 1e-4 } = readOptions(
+      options,
+      'CAGradWeighting',
+      ['c'],
+      'new CAGradWeighting({ c: 0.5 })',
+    );
     this.c = c;
     this.normEps = normEps;
   }
@@ -84,7 +91,7 @@ export class CAGrad extends GramianWeightedAggregator {
   declare readonly gramianWeighting: CAGradWeighting;
 
   constructor(options: CAGradOptions) {
-    super(new CAGradWeighting(options));
+    super(new CAGradWeighting(readOptions(options, 'CAGrad', ['c'], 'new CAGrad({ c: 0.5 })')));
   }
 
   /** See {@link CAGradWeighting.c}. */

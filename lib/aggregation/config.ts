@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { computeGramian } from '../linalg/gramian';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { FLOAT32_EPS, pseudoInverseSymmetric } from '../linalg/pseudo_inverse';
@@ -33,8 +34,9 @@ export interface ConFIGOptions {
 export class ConFIG extends Aggregator {
   readonly prefVector: PrefVector;
 
-  constructor({ prefVector }: ConFIGOptions = {}) {
+  constructor(options: ConFIGOptions = {}) {
     super();
+    const { prefVector } = readOptions(options, 'ConFIG');
     this.prefVector = new PrefVector(prefVector);
   }
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { toTensor1D } from '../linalg/matrix';
 import { readVectorOption } from '../linalg/vector';
-import { Weighting } from './weighting_bases';
+import { checkIsWeighting, Weighting } from './weighting_bases';
 
 /** Options of {@link CRMOGMWeighting}. */
 export interface CRMOGMOptions {
@@ -49,12 +50,11 @@ export class CRMOGMWeighting extends Weighting {
 
   constructor(
     readonly weighting: Weighting,
-    { alpha = 0.9, initialWeights }: CRMOGMOptions = {},
+    options: CRMOGMOptions = {},
   ) {
     super();
-    if (!(weighting instanceof Weighting)) {
-      throw new InvalidArgumentError('weighting', 'expected a Weighting.');
-    }
+    checkIsWeighting(weighting, 'weighting');
+    const { alpha = 0.9, initialWeights } = readOptions(options, 'CRMOGMWeighting');
     this.alpha = alpha;
     this.initialWeights =
       initialWeights === undefined ? undefined : readVectorOption(initialWeights, 'initialWeights');

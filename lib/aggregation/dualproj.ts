@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { projectorOrDefault, type DualConeProjector } from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
@@ -22,8 +23,9 @@ export class DualProjWeighting extends GramianWeighting {
   readonly prefVector: PrefVector;
   readonly projector: DualConeProjector;
 
-  constructor({ prefVector, normEps, regEps, projector }: DualProjOptions = {}) {
+  constructor(options: DualProjOptions = {}) {
     super();
+    const { prefVector, normEps, regEps, projector } = readOptions(options, 'DualProjWeighting');
     this.prefVector = new PrefVector(prefVector);
     this.projector = projectorOrDefault({ projector, normEps, regEps });
   }
@@ -53,7 +55,7 @@ export class DualProj extends GramianWeightedAggregator {
   declare readonly gramianWeighting: DualProjWeighting;
 
   constructor(options: DualProjOptions = {}) {
-    super(new DualProjWeighting(options));
+    super(new DualProjWeighting(readOptions(options, 'DualProj')));
   }
 
   override toString(): string {

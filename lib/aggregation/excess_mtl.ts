@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { readOptions } from '../argument_checks';
+import { InvalidArgumentError, NumericalError } from '../errors';
 import { toTensor1D } from '../linalg/matrix';
 import { rejectNonFiniteStatistic, WeightedAggregator } from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
@@ -39,8 +40,9 @@ export class ExcessMTLWeighting extends MatrixWeighting {
   private warmupSum: number[] = [];
   private nSteps = 0;
 
-  constructor({ robustStepSize = 1, nWarmupSteps = 0 }: ExcessMTLOptions = {}) {
+  constructor(options: ExcessMTLOptions = {}) {
     super();
+    const { robustStepSize = 1, nWarmupSteps = 0 } = readOptions(options, 'ExcessMTLWeighting');
     this.robustStepSize = robustStepSize;
     this.nWarmupSteps = nWarmupSteps;
   }
@@ -95,6 +97,16 @@ export class ExcessMTLWeighting extends MatrixWeighting {
       sum.dispose();
       rejectNonFiniteStatistic(matrix, 'excess risk');
     }
+    const preview = fresh
+      ? this.previewWeights(excess, new Array<number>(m).fill(1 / m), 0, null, [])
+      : this.previewWeights(excess, this.weights, this.nSteps, this.baseline, this.warmupSum);
+    if (!preview.every(Number.isFinite)) {
+      sum.dispose();
+      throw new NumericalError(
+        'ExcessMTLWeighting: the weight update overflowed (non-finite weights); the state is ' +
+          'unchanged. Lower `robustStepSize`.',
+      );
+    }
     if (fresh) {
       this.reset();
       this.weights = new Array<number>(m).fill(1 / m);
@@ -123,15 +135,43 @@ export class ExcessMTLWeighting extends MatrixWeighting {
       const baseline = this.baseline;
       scaled = excess.map((e, i) => e / (baseline[i] + 1e-7));
     }
-    // Subtracting the largest exponent before exp() gives the same normalized weights without
-    // overflowing to Infinity (and NaN) on large excess risks.
-    const exponents = scaled.map((s, i) => Math.log(this.weights[i]) + this.robustStepSize * s);
-    const largest = Math.max(...exponents);
-    const unnormalized = exponents.map((e) => Math.exp(e - largest));
-    const total = unnormalized.reduce((a, b) => a + b, 0);
-    this.weights = unnormalized.map((u) => u / total);
+    this.weights = exponentiatedUpdate(this.weights, scaled, this.robustStepSize);
     return toTensor1D(this.weights);
   }
+
+  /**
+   * The weights this call would give, computed without changing the state, so that an overflow is
+   * found before anything is written (a scaled risk of 1e300 can make the exponent infinite).
+   */
+  private previewWeights(
+    excess: number[],
+    weights: number[],
+    nSteps: number,
+    baseline: number[] | null,
+    warmupSum: number[],
+  ): number[] {
+    if (nSteps < this.nWarmupSteps) return weights;
+    let scaled = excess;
+    if (baseline !== null) {
+      scaled = excess.map((e, i) => e / (baseline[i] + 1e-7));
+    } else if (this.nWarmupSteps > 0) {
+      const average = warmupSum.map((s) => s / this.nWarmupSteps);
+      scaled = excess.map((e, i) => e / (average[i] + 1e-7));
+    }
+    return exponentiatedUpdate(weights, scaled, this.robustStepSize);
+  }
+}
+
+/**
+ * `w ⊙ exp(η s) / Σ`, with the largest exponent subtracted before `exp()`: the same normalized
+ * weights without overflowing to Infinity (and NaN) on large excess risks.
+ */
+function exponentiatedUpdate(weights: number[], scaled: number[], step: number): number[] {
+  const exponents = scaled.map((s, i) => Math.log(weights[i]) + step * s);
+  const largest = Math.max(...exponents);
+  const unnormalized = exponents.map((e) => Math.exp(e - largest));
+  const total = unnormalized.reduce((a, b) => a + b, 0);
+  return unnormalized.map((u) => u / total);
 }
 
 /**
@@ -151,7 +191,7 @@ export class ExcessMTL extends WeightedAggregator {
   declare readonly weighting: ExcessMTLWeighting;
 
   constructor(options: ExcessMTLOptions = {}) {
-    super(new ExcessMTLWeighting(options), true);
+    super(new ExcessMTLWeighting(readOptions(options, 'ExcessMTL')), true);
   }
 
   /** See {@link ExcessMTLWeighting.robustStepSize}. */

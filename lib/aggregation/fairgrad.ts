@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { checkNonNegative } from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
@@ -31,8 +32,14 @@ export class FairGradWeighting extends GramianWeighting {
   private alphaValue = 0;
   private maxItersValue: number | undefined;
 
-  constructor({ alpha, maxIters }: FairGradOptions) {
+  constructor(options: FairGradOptions) {
     super();
+    const { alpha, maxIters } = readOptions(
+      options,
+      'FairGradWeighting',
+      ['alpha'],
+      'new FairGradWeighting({ alpha: 1 })',
+    );
     this.alpha = alpha;
     this.maxIters = maxIters;
   }
@@ -83,7 +90,11 @@ export class FairGrad extends GramianWeightedAggregator {
   declare readonly gramianWeighting: FairGradWeighting;
 
   constructor(options: FairGradOptions) {
-    super(new FairGradWeighting(options));
+    super(
+      new FairGradWeighting(
+        readOptions(options, 'FairGrad', ['alpha'], 'new FairGrad({ alpha: 1 })'),
+      ),
+    );
   }
 
   /** See {@link FairGradWeighting.alpha}. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { readVectorOption, vectorToString } from '../linalg/vector';
 import { HostPassAggregator, nonFiniteMatrixError } from './aggregator_bases';
@@ -43,8 +44,9 @@ export class GradDrop extends HostPassAggregator {
   private readonly seed: number | undefined;
   private fillUniform: (out: Float32Array) => void;
 
-  constructor({ f = identity, leak, seed }: GradDropOptions = {}) {
+  constructor(options: GradDropOptions = {}) {
     super();
+    const { f = identity, leak, seed } = readOptions(options, 'GradDrop');
     if (typeof f !== 'function') {
       throw new InvalidArgumentError('f', 'expected a function of a tf.Tensor1D.');
     }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { readOptions } from '../argument_checks';
+import { InvalidArgumentError, NumericalError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { checkSeed, shuffled, type SeedOptions } from './pcgrad';
@@ -40,8 +41,9 @@ export class GradVacWeighting extends GramianWeighting {
   /** The targets `φ̂ᵢⱼ`, or `undefined` before the first call and after `reset()`. */
   private targets: number[][] | undefined;
 
-  constructor({ beta = 0.5, eps = 1e-8, seed }: GradVacOptions = {}) {
+  constructor(options: GradVacOptions = {}) {
     super();
+    const { beta = 0.5, eps = 1e-8, seed } = readOptions(options, 'GradVacWeighting');
     this.beta = beta;
     this.eps = eps;
     checkSeed(seed);
@@ -85,10 +87,12 @@ export class GradVacWeighting extends GramianWeighting {
   forward(gramian: tf.Tensor2D): tf.Tensor1D {
     const g = toMatrix64(gramian);
     const m = g.length;
-    if (this.targets === undefined || this.targets.length !== m) {
-      this.targets = Array.from({ length: m }, () => new Array<number>(m).fill(0));
-    }
-    const targets = this.targets;
+    // Updated on a copy, kept only if everything came out finite: a NaN target (e.g. from zero
+    // rows with eps = 0) would otherwise stay for every later call.
+    const targets =
+      this.targets === undefined || this.targets.length !== m
+        ? Array.from({ length: m }, () => new Array<number>(m).fill(0))
+        : this.targets.map((row) => [...row]);
     const { beta, eps } = this;
     const coefficients = Array.from({ length: m }, (_, i) =>
       Array.from({ length: m }, (_, k) => (i === k ? 1 : 0)),
@@ -121,6 +125,13 @@ export class GradVacWeighting extends GramianWeighting {
     }
     const weights = new Array<number>(m).fill(0);
     for (const c of coefficients) for (let k = 0; k < m; k++) weights[k] += c[k];
+    if (!weights.every(Number.isFinite) || !targets.every((row) => row.every(Number.isFinite))) {
+      throw new NumericalError(
+        'GradVacWeighting: non-finite similarities or weights (zero rows with eps = 0, or an ' +
+          'overflow); the targets are unchanged. Use eps > 0.',
+      );
+    }
+    this.targets = targets;
     return toTensor1D(weights);
   }
 }
@@ -142,7 +153,7 @@ export class GradVac extends GramianWeightedAggregator {
   declare readonly gramianWeighting: GradVacWeighting;
 
   constructor(options: GradVacOptions = {}) {
-    super(new GradVacWeighting(options));
+    super(new GradVacWeighting(readOptions(options, 'GradVac')));
   }
 
   /** Rate of the moving average of the targets. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
@@ -34,8 +35,14 @@ export class KrumWeighting extends GramianWeighting {
   private nByzantineValue = 0;
   private nSelectedValue = 1;
 
-  constructor({ nByzantine, nSelected = 1 }: KrumOptions) {
+  constructor(options: KrumOptions) {
     super();
+    const { nByzantine, nSelected = 1 } = readOptions(
+      options,
+      'KrumWeighting',
+      ['nByzantine'],
+      'new KrumWeighting({ nByzantine: 1 })',
+    );
     this.nByzantine = nByzantine;
     this.nSelected = nSelected;
   }
@@ -117,7 +124,11 @@ export class Krum extends GramianWeightedAggregator {
   declare readonly gramianWeighting: KrumWeighting;
 
   constructor(options: KrumOptions) {
-    super(new KrumWeighting(options));
+    super(
+      new KrumWeighting(
+        readOptions(options, 'Krum', ['nByzantine'], 'new Krum({ nByzantine: 1 })'),
+      ),
+    );
   }
 
   /** The number of rows that may be adversarial. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { matVec, toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
@@ -27,8 +28,9 @@ export class MGDAWeighting extends GramianWeighting {
   readonly epsilon: number;
   readonly maxIters: number;
 
-  constructor({ epsilon = 0.001, maxIters = 100 }: MGDAOptions = {}) {
+  constructor(options: MGDAOptions = {}) {
     super();
+    const { epsilon = 0.001, maxIters = 100 } = readOptions(options, 'MGDAWeighting');
     if (!(epsilon > 0)) throw new InvalidArgumentError('epsilon', `expected > 0, got ${epsilon}.`);
     if (!(Number.isInteger(maxIters) && maxIters > 0)) {
       throw new InvalidArgumentError('maxIters', `expected a positive integer, got ${maxIters}.`);
@@ -71,6 +73,6 @@ export class MGDA extends GramianWeightedAggregator {
   declare readonly gramianWeighting: MGDAWeighting;
 
   constructor(options: MGDAOptions = {}) {
-    super(new MGDAWeighting(options));
+    super(new MGDAWeighting(readOptions(options, 'MGDA')));
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { readOptions } from '../argument_checks';
+import { InvalidArgumentError, NumericalError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { projectOntoSimplex } from '../linalg/simplex';
 import { MatrixWeighting } from './weighting_bases';
@@ -36,8 +37,9 @@ export class MoDoWeighting extends MatrixWeighting {
   private rhoValue = 0.1;
   private lambda: number[] | undefined;
 
-  constructor({ gamma = 0.1, rho = 0.1 }: MoDoOptions = {}) {
+  constructor(options: MoDoOptions = {}) {
     super();
+    const { gamma = 0.1, rho = 0.1 } = readOptions(options, 'MoDoWeighting');
     this.gamma = gamma;
     this.rho = rho;
   }
@@ -74,6 +76,11 @@ export class MoDoWeighting extends MatrixWeighting {
     this.lambda = undefined;
   }
 
+  /** The matrix's values must be finite, checked before the task weights change. */
+  protected override readsValues(): boolean {
+    return true;
+  }
+
   protected override validate(matrix: tf.Tensor2D): void {
     super.validate(matrix);
     if (matrix.shape[0] !== matrix.shape[1]) {
@@ -96,8 +103,11 @@ export class MoDoWeighting extends MatrixWeighting {
     );
     const next = projectOntoSimplex(step);
     if (!next.every(Number.isFinite)) {
-      // A non-finite M would poison the state for every later call.
-      throw new InvalidArgumentError('matrix', 'expected finite values, found NaN or Infinity.');
+      // From a finite M (checked first): the step overflowed. Not kept, it would poison the state.
+      throw new NumericalError(
+        'MoDoWeighting: the weight update overflowed (non-finite weights); the state is ' +
+          'unchanged. Lower `gamma` or scale the matrix.',
+      );
     }
     this.lambda = next;
     return toTensor1D(next);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { checkNonNegative } from '../linalg/dual_cone';
 import { computeGramian } from '../linalg/gramian';
@@ -52,8 +53,14 @@ export class NashMTLWeighting extends MatrixWeighting {
   private step = 0;
   private previousAlpha: number[] = [];
 
-  constructor({ nTasks, maxNorm = 1, updateWeightsEvery = 1, optimNiter = 20 }: NashMTLOptions) {
+  constructor(options: NashMTLOptions) {
     super();
+    const {
+      nTasks,
+      maxNorm = 1,
+      updateWeightsEvery = 1,
+      optimNiter = 20,
+    } = readOptions(options, 'NashMTLWeighting', ['nTasks'], 'new NashMTLWeighting({ nTasks: 2 })');
     this.nTasks = nTasks;
     this.maxNorm = maxNorm;
     this.updateWeightsEvery = updateWeightsEvery;
@@ -123,8 +130,15 @@ export class NashMTLWeighting extends MatrixWeighting {
     if (!gramian.every((row) => row.every(Number.isFinite))) {
       rejectNonFiniteStatistic(matrix, 'Gramian');
     }
+    const next = update ? this.solve(gramian) : this.previousAlpha;
+    if (!next.every(Number.isFinite)) {
+      // Not kept: the next calls warm-start from it.
+      throw new NumericalError(
+        'NashMTLWeighting: the solver gave non-finite weights; the state is unchanged.',
+      );
+    }
     this.step += 1;
-    if (update) this.previousAlpha = this.solve(gramian);
+    this.previousAlpha = next;
     let alpha = this.previousAlpha;
     if (this.maxNorm > 0) {
       const norm = Math.sqrt(Math.max(dot(alpha, matVec(gramian, alpha)), 0));
@@ -196,7 +210,12 @@ export class NashMTL extends WeightedAggregator {
   declare readonly weighting: NashMTLWeighting;
 
   constructor(options: NashMTLOptions) {
-    super(new NashMTLWeighting(options), true);
+    super(
+      new NashMTLWeighting(
+        readOptions(options, 'NashMTL', ['nTasks'], 'new NashMTL({ nTasks: 2 })'),
+      ),
+      true,
+    );
   }
 
   /** See {@link NashMTLWeighting.nTasks}. */

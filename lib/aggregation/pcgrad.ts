@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
@@ -45,16 +46,18 @@ export function shuffled<T>(items: T[], uniform: () => number): T[] {
  */
 export class PCGradWeighting extends GramianWeighting {
   private uniform: () => number;
+  private readonly seed: number | undefined;
 
-  constructor(private readonly options: SeedOptions = {}) {
+  constructor(options: SeedOptions = {}) {
     super();
-    checkSeed(options.seed);
-    this.uniform = uniformGenerator(options.seed);
+    this.seed = readOptions(options, 'PCGradWeighting').seed;
+    checkSeed(this.seed);
+    this.uniform = uniformGenerator(this.seed);
   }
 
   /** Restarts the stream of random orders from the seed. */
   reset(): void {
-    this.uniform = uniformGenerator(this.options.seed);
+    this.uniform = uniformGenerator(this.seed);
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {
@@ -92,7 +95,7 @@ export class PCGrad extends GramianWeightedAggregator {
   declare readonly gramianWeighting: PCGradWeighting;
 
   constructor(options: SeedOptions = {}) {
-    super(new PCGradWeighting(options));
+    super(new PCGradWeighting(readOptions(options, 'PCGrad')));
   }
 
   /** Restarts the stream of random orders from the seed. */

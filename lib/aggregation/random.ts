@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { RandomStream } from '../random_stream';
 import { WeightedAggregator } from './aggregator_bases';
 import { MatrixWeighting } from './weighting_bases';
@@ -26,6 +27,7 @@ export class RandomWeighting extends MatrixWeighting {
 
   constructor(options: RandomOptions = {}) {
     super();
+    options = readOptions(options, 'RandomWeighting');
     this.stream = new RandomStream(options.seed);
   }
 
@@ -52,7 +54,7 @@ export class Random extends WeightedAggregator {
   declare readonly weighting: RandomWeighting;
 
   constructor(options: RandomOptions = {}) {
-    super(new RandomWeighting(options));
+    super(new RandomWeighting(readOptions(options, 'Random')));
   }
 
   /** Restarts the random stream from the seed. */

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { readOptions } from '../argument_checks';
+import { InvalidArgumentError, NumericalError } from '../errors';
 import { matVec, toMatrix64, toTensor1D } from '../linalg/matrix';
 import { projectOntoSimplex } from '../linalg/simplex';
 import { readVectorOption } from '../linalg/vector';
@@ -43,14 +44,15 @@ export class SDMGradWeighting extends MatrixWeighting {
   private prefVectorValue: number[] | undefined;
   private weights: number[] | null = null;
 
-  constructor({
-    lr = 10,
-    momentum = 0.5,
-    nIter = 20,
-    lambda = 0.3,
-    prefVector,
-  }: SDMGradOptions = {}) {
+  constructor(options: SDMGradOptions = {}) {
     super();
+    const {
+      lr = 10,
+      momentum = 0.5,
+      nIter = 20,
+      lambda = 0.3,
+      prefVector,
+    } = readOptions(options, 'SDMGradWeighting');
     this.lr = lr;
     this.momentum = momentum;
     this.nIter = nIter;
@@ -115,6 +117,11 @@ export class SDMGradWeighting extends MatrixWeighting {
     this.weights = null;
   }
 
+  /** The matrix's values must be finite, checked before the warm-started weights change. */
+  protected override readsValues(): boolean {
+    return true;
+  }
+
   protected override validate(matrix: tf.Tensor2D): void {
     super.validate(matrix);
     if (matrix.shape[0] !== matrix.shape[1]) {
@@ -153,6 +160,13 @@ export class SDMGradWeighting extends MatrixWeighting {
         velocity === null ? gradient : velocity.map((vi, i) => this.momentum * vi + gradient[i]);
       velocity = v;
       w = projectOntoSimplex(w.map((wi, i) => wi - this.lr * v[i]));
+    }
+    if (!w.every(Number.isFinite)) {
+      // Not kept: a NaN in the warm start would make every later call NaN.
+      throw new NumericalError(
+        'SDMGradWeighting: the inner projected SGD diverged (non-finite weights); the state is ' +
+          'unchanged. Lower `lr` or scale the matrix.',
+      );
     }
     this.weights = w;
     return toTensor1D(w.map((wi, i) => (wi + this.lambda * preference[i]) / (1 + this.lambda)));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { onHostMemoryBackend, readFloat32 } from '../backend/host_data';
 import { InvalidArgumentError } from '../errors';
 import { HostPassAggregator, nonFiniteMatrixError } from './aggregator_bases';
@@ -24,8 +25,14 @@ export interface TrimmedMeanOptions {
 export class TrimmedMean extends HostPassAggregator {
   private trimNumberValue = 0;
 
-  constructor({ trimNumber }: TrimmedMeanOptions) {
+  constructor(options: TrimmedMeanOptions) {
     super();
+    const { trimNumber } = readOptions(
+      options,
+      'TrimmedMean',
+      ['trimNumber'],
+      'new TrimmedMean({ trimNumber: 1 })',
+    );
     this.trimNumber = trimNumber;
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { projectorOrDefault, type DualConeProjector } from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
@@ -41,8 +42,9 @@ export class UPGradWeighting extends GramianWeighting {
   readonly prefVector: PrefVector;
   readonly projector: DualConeProjector;
 
-  constructor({ prefVector, normEps, regEps, projector }: UPGradOptions = {}) {
+  constructor(options: UPGradOptions = {}) {
     super();
+    const { prefVector, normEps, regEps, projector } = readOptions(options, 'UPGradWeighting');
     this.prefVector = new PrefVector(prefVector);
     this.projector = projectorOrDefault({ projector, normEps, regEps });
   }
@@ -78,7 +80,7 @@ export class UPGrad extends GramianWeightedAggregator {
   declare readonly gramianWeighting: UPGradWeighting;
 
   constructor(options: UPGradOptions = {}) {
-    super(new UPGradWeighting(options));
+    super(new UPGradWeighting(readOptions(options, 'UPGrad')));
   }
 
   override toString(): string {

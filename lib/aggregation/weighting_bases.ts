@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors';
+import { checkLiveTensor, describeValue } from '../argument_checks';
+import { InvalidArgumentError, NumericalError } from '../errors';
 import { HookedModule } from '../hooks';
-import { isTensor } from '../tfjs_guards';
 
 /**
  * Extracts a vector of `m` weights from a statistic of an `m × n` matrix: the matrix itself, or
@@ -13,8 +13,39 @@ import { isTensor } from '../tfjs_guards';
  * ```
  */
 export abstract class Weighting extends HookedModule<[tf.Tensor2D], tf.Tensor1D> {
+  /**
+   * Checks the argument: a live float32 matrix with at least one row and, when the weights depend
+   * on its values ({@link readsValues}), finite entries, before any state of a stateful weighting
+   * changes (a NaN must not stay in the state for every later call).
+   */
   protected override validate(stat: tf.Tensor2D): void {
     checkIsMatrix(stat, this.statName());
+    if (this.readsValues()) checkIsFiniteStat(stat, this.statName());
+  }
+
+  /**
+   * True when the weights depend on the values of the argument, which must then be finite. False
+   * for the weightings that only look at its shape (Mean, Sum, Constant, Random), and for those
+   * that check a statistic of it themselves.
+   */
+  protected readsValues(): boolean {
+    return false;
+  }
+
+  /**
+   * The weights must be finite: from a finite argument, non-finite weights mean the method's
+   * arithmetic overflowed, a `NumericalError` (the output is disposed by `apply`).
+   */
+  protected override checkOutput(weights: tf.Tensor1D): void {
+    const values = weights.dataSync();
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) {
+        throw new NumericalError(
+          `${this.toString()} computed non-finite weights (${Array.from(values)}) from a finite ` +
+            `${this.statName()}: its arithmetic overflowed; scale the losses to moderate values.`,
+        );
+      }
+    }
   }
 
   /** The name of the argument in error messages: `'gramian'` or `'matrix'`. */
@@ -46,6 +77,10 @@ export abstract class GramianWeighting extends Weighting {
   protected override statName(): string {
     return 'gramian';
   }
+
+  protected override readsValues(): boolean {
+    return true;
+  }
 }
 
 /** A `Weighting` of the matrix itself (GradDrop-like methods that need more than the Gramian). */
@@ -58,6 +93,11 @@ class ComposedWeighting extends Weighting {
     private readonly name?: string,
   ) {
     super();
+  }
+
+  // `fn` and the inner weighting check what they read.
+  protected override validate(stat: tf.Tensor2D): void {
+    checkIsMatrix(stat, this.statName());
   }
 
   forward(stat: tf.Tensor2D): tf.Tensor1D {
@@ -74,11 +114,13 @@ class ComposedWeighting extends Weighting {
   }
 }
 
-/** Throws an `InvalidArgumentError` naming `argument` unless `value` is a 2-D tf.Tensor with m ≥ 1. */
+/**
+ * Throws an `InvalidArgumentError` naming `argument` unless `value` is a live float32 2-D
+ * `tf.Tensor` with m ≥ 1. Other dtypes are refused rather than cast, the same way on every
+ * backend: int32 products overflow silently on some backends and not others.
+ */
 export function checkIsMatrix(value: unknown, argument: string): asserts value is tf.Tensor2D {
-  if (!isTensor(value)) {
-    throw new InvalidArgumentError(argument, `expected a tf.Tensor2D, got ${describe(value)}.`);
-  }
+  checkLiveTensor(value, argument, 'a tf.Tensor2D');
   if (value.rank !== 2) {
     throw new InvalidArgumentError(
       argument,
@@ -88,10 +130,35 @@ export function checkIsMatrix(value: unknown, argument: string): asserts value i
   if (value.shape[0] === 0) {
     throw new InvalidArgumentError(argument, 'expected at least one row, got shape [0, …].');
   }
+  if (value.dtype !== 'float32') {
+    throw new InvalidArgumentError(
+      argument,
+      `expected a float32 tensor, got ${value.dtype}; convert it with tf.cast(${argument}, 'float32').`,
+    );
+  }
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+/** Throws an `InvalidArgumentError` naming `argument` if the small `stat` has a NaN or ∞ entry. */
+export function checkIsFiniteStat(stat: tf.Tensor2D, argument: string): void {
+  const values = stat.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new InvalidArgumentError(argument, 'expected finite values, found NaN or Infinity.');
+    }
+  }
+}
+
+/** Throws an `InvalidArgumentError` naming `argument` unless `value` is a `Weighting`. */
+export function checkIsWeighting(value: unknown, argument: string): asserts value is Weighting {
+  if (!(value instanceof Weighting)) {
+    const hint =
+      value instanceof HookedModule &&
+      typeof (value as { weighting?: unknown }).weighting === 'object'
+        ? ` (${value.toString()} is an aggregator; pass a weighting such as new UPGradWeighting(), or its .weighting)`
+        : '';
+    throw new InvalidArgumentError(
+      argument,
+      `expected a Weighting, got ${describeValue(value)}${hint}.`,
+    );
+  }
 }

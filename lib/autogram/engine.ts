@@ -2,6 +2,7 @@
  * The autogram engine: the Gramian JJᵀ of a batch of per-instance losses with respect to a model's
  * weights, computed from each layer's inputs and output gradients instead of from the Jacobian.
  */
+import { checkLiveTensor } from '../argument_checks';
 import * as tf from '@tensorflow/tfjs';
 import { differentiate, isRecorded, nodesOnPaths } from '../autograd';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
@@ -168,9 +169,7 @@ export class Engine {
     sites: (Site & { weight: tf.Variable })[];
     fallbackWeights: tf.Variable[];
   } {
-    if (!isTensor(losses) || losses.isDisposed) {
-      throw new InvalidArgumentError('losses', 'expected a live tf.Tensor.');
-    }
+    checkLiveTensor(losses, 'losses');
     if (losses.rank === 0) {
       throw new InvalidArgumentError(
         'losses',

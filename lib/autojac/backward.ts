@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { accumulateJac, freeGraphsReaching, leafVariables } from '../autograd';
 import {
   checkJacSeeds,
@@ -41,6 +42,7 @@ export interface JacBackwardOptions {
  * ```
  */
 export function backward(tensors: tf.Tensor | tf.Tensor[], options: JacBackwardOptions = {}): void {
+  options = readOptions(options, 'autojac.backward');
   const outputs = tensorList(tensors, 'tensors');
   checkUnique(outputs, 'tensors');
   checkRecorded(outputs, 'tensors');

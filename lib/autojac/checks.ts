@@ -1,7 +1,7 @@
 /** Argument checks shared by the autojac entry points, with TorchJD's error cases. */
 import * as tf from '@tensorflow/tfjs';
-import { isRecorded } from '../autograd';
-import { InvalidArgumentError, NotRecordedError } from '../errors';
+import { dependsOn, isRecorded } from '../autograd';
+import { InvalidArgumentError, NotRecordedError, NumericalError } from '../errors';
 import { isTensor, isVariable } from '../tfjs_guards';
 
 /** A tensor or a list of tensors, as a non-empty list of live tensors. */
@@ -40,6 +40,7 @@ export function variableList(value: unknown, argument: string): tf.Variable[] {
     if (!isVariable(v)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Variable.`);
     }
+    if (v.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
   });
   return value as tf.Variable[];
 }
@@ -57,19 +58,96 @@ export function checkScalars(tensors: tf.Tensor[], argument: string): void {
   });
 }
 
-/** Throws if a shared parameter is also a task parameter (TorchJD forbids the overlap). */
-export function checkNoOverlap(shared: tf.Variable[], tasks: tf.Variable[][]): void {
+/** Which of the parameter lists the caller gave (the others were derived from the graph). */
+export interface GivenParams {
+  shared: boolean;
+  tasks: boolean;
+  /** The features, to say which of them reach a derived shared parameter. */
+  features?: tf.Tensor[];
+  /** The losses, to say whether any uses such a feature. */
+  losses?: tf.Tensor[];
+}
+
+/**
+ * Throws if a shared parameter is also a task parameter (TorchJD forbids the overlap). The error
+ * names the list the caller gave; when both were derived, it names `features` and says which
+ * feature reaches the parameter (often a feature that no loss uses, or one computed from a head).
+ */
+export function checkNoOverlap(
+  shared: tf.Variable[],
+  tasks: tf.Variable[][],
+  given: GivenParams = { shared: true, tasks: true },
+): void {
   const sharedSet = new Set(shared);
   tasks.forEach((params, i) => {
     const common = params.filter((p) => sharedSet.has(p));
-    if (common.length > 0) {
+    if (common.length === 0) return;
+    const names = common.map((p) => `'${p.name}'`).join(', ');
+    if (given.tasks) {
       throw new InvalidArgumentError(
         'tasksParams',
-        `task ${i} has parameter(s) ${common.map((p) => `'${p.name}'`).join(', ')} that are also ` +
-          'shared parameters; sharedParams and tasksParams must not overlap.',
+        `task ${i} has parameter(s) ${names} that are also shared parameters; sharedParams and ` +
+          'tasksParams must not overlap.',
       );
     }
+    const cause = overlapCause(common[0], given);
+    const fix =
+      'pass sharedParams and tasksParams explicitly, or return as features only what the heads read.';
+    if (given.shared) {
+      throw new InvalidArgumentError(
+        'sharedParams',
+        `parameter(s) ${names} of sharedParams are also reached by loss ${i} other than through ` +
+          `the features, so they count as its task parameters (tasksParams was not given)${cause}; ${fix}`,
+      );
+    }
+    throw new InvalidArgumentError(
+      'features',
+      `parameter(s) ${names} are reached both by the features (so they count as shared parameters) ` +
+        `and by loss ${i} other than through them (so they count as its task parameters)${cause}; ` +
+        `neither sharedParams nor tasksParams was given; ${fix}`,
+    );
   });
+}
+
+/** `': feature 1 depends on it and no loss uses that feature'`, or `''` when nothing is known. */
+function overlapCause(param: tf.Variable, given: GivenParams): string {
+  const features = given.features ?? [];
+  const k = features.findIndex((f) => dependsOn(f, [param]));
+  if (k < 0) return '';
+  const used = (given.losses ?? []).some((loss) => dependsOn(loss, [features[k]]));
+  return `: feature ${k} depends on '${param.name}'${used ? '' : ' and no loss uses that feature'}`;
+}
+
+/**
+ * True if every entry of every tensor is finite: one reduction per tensor on the backend, one
+ * download in all.
+ */
+export function allFinite(tensors: tf.Tensor[]): boolean {
+  const nonEmpty = tensors.filter((t) => t.size > 0);
+  if (nonEmpty.length === 0) return true;
+  return (
+    tf.tidy(
+      () =>
+        tf
+          .stack(nonEmpty.map((t) => tf.all(tf.isFinite(t))))
+          .min()
+          .dataSync()[0],
+    ) === 1
+  );
+}
+
+/**
+ * Throws a `NumericalError` if a task parameter's gradient has a NaN or infinite entry, before
+ * anything reaches `.grad` or an aggregator's state: the heads' gradients are checked as the
+ * shared Jacobian is.
+ */
+export function checkTaskGradients(params: tf.Variable[], gradients: tf.Tensor[]): void {
+  if (allFinite(gradients)) return;
+  const bad = gradients.findIndex((g) => !allFinite([g]));
+  throw new NumericalError(
+    `The gradient of the task parameter '${params[bad].name}' has NaN or infinite entries (a ` +
+      'loss or its head is not finite); refusing to write it into the gradients.',
+  );
 }
 
 /** Throws if a tensor appears twice: TorchJD forbids repeated outputs, losses and features. */

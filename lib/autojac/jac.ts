@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { freeGraphsReaching } from '../autograd';
 import { checkJacSeeds, checkRecorded, checkUnique, tensorList } from './checks';
 import { jacobiansAllowingRepeats } from './jacobian';
@@ -34,6 +35,7 @@ export function jac(
   inputs: tf.Tensor | tf.Tensor[],
   options: JacOptions = {},
 ): tf.Tensor[] {
+  options = readOptions(options, 'jac');
   const outputList = tensorList(outputs, 'outputs');
   const inputList = tensorList(inputs, 'inputs');
   checkUnique(outputList, 'outputs');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Aggregator } from '../aggregation/aggregator_bases';
+import { checkIsAggregator, type Aggregator } from '../aggregation/aggregator_bases';
+import { readOptions } from '../argument_checks';
 import { accumulateGrad, clearJac, jacOf } from '../autograd';
 import { InvalidArgumentError } from '../errors';
 import { aggregateJacobians, canUseGramianSum } from './aggregate_jacobians';
@@ -42,6 +43,8 @@ export function jacToGrad(
   aggregator: Aggregator,
   options: JacToGradOptions = {},
 ): number[] | undefined {
+  checkIsAggregator(aggregator, 'aggregator');
+  options = readOptions(options, 'jacToGrad');
   const vars = variableList(variables, 'variables');
   if (vars.length === 0) throw new InvalidArgumentError('variables', 'cannot be empty.');
   const jacobians = vars.map((v) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Aggregator } from '../aggregation/aggregator_bases';
+import { checkIsAggregator, type Aggregator } from '../aggregation/aggregator_bases';
+import { readOptions } from '../argument_checks';
 import { accumulateGrad, accumulateJac, freeGraphsReaching } from '../autograd';
 import { mtlAggregated } from './mtl_aggregated';
 import { mtlJacobian, type MtlInputs } from './mtl_jacobian';
@@ -38,7 +39,9 @@ export interface MtlBackwardOptions extends MtlInputs {
  * ```
  */
 export function mtlBackward(options: MtlBackwardOptions): void {
+  readOptions(options, 'mtlBackward', ['losses', 'features'], 'mtlBackward({ losses, features })');
   const { aggregator } = options;
+  if (aggregator !== undefined) checkIsAggregator(aggregator, 'aggregator');
   // Aggregated before touching the store: a rejected Jacobian (NumericalError) changes nothing,
   // neither the store nor the graph.
   const result =

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Aggregator } from '../aggregation/aggregator_bases';
+import { checkIsAggregator, type Aggregator } from '../aggregation/aggregator_bases';
+import { describeValue, readOptions } from '../argument_checks';
 import { freeGraphsReaching, record } from '../autograd';
 import { InvalidArgumentError } from '../errors';
 import { mtlAggregated } from './mtl_aggregated';
@@ -49,11 +50,15 @@ export function mtlGrads(
   fn: () => { features: tf.Tensor | tf.Tensor[]; losses: tf.Tensor[] },
   options: MtlGradsOptions,
 ): MtlGradsResult {
-  if (options === undefined || options.aggregator === undefined) {
-    throw new InvalidArgumentError(
-      'aggregator',
-      'mtlGrads needs an aggregator, e.g. new UPGrad().',
-    );
+  const { aggregator } = readOptions(
+    options,
+    'mtlGrads',
+    ['aggregator'],
+    'mtlGrads(fn, { aggregator: new UPGrad() })',
+  );
+  checkIsAggregator(aggregator, 'aggregator');
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError('fn', `expected a function, got ${describeValue(fn)}.`);
   }
   const out = record(fn);
   if (out === null || typeof out !== 'object' || !Array.isArray(out.losses)) {
@@ -69,7 +74,7 @@ export function mtlGrads(
         sharedParams: options.sharedParams,
         tasksParams: options.tasksParams,
       },
-      options.aggregator,
+      aggregator,
     );
     const grads: tf.NamedTensorMap = {};
     result.taskParams.forEach((p, i) => (grads[p.name] = result.taskGradients[i]));

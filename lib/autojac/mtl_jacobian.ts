@@ -10,6 +10,7 @@ import {
   checkNoOverlap,
   checkRecorded,
   checkScalars,
+  checkTaskGradients,
   checkUnique,
   tensorList,
   variableList,
@@ -82,7 +83,12 @@ export function resolveMtlInputs(inputs: MtlInputs): {
       `has ${tasks.length} entries but there are ${losses.length} losses; give one per loss.`,
     );
   }
-  checkNoOverlap(shared, tasks);
+  checkNoOverlap(shared, tasks, {
+    shared: inputs.sharedParams !== undefined,
+    tasks: inputs.tasksParams !== undefined,
+    features,
+    losses,
+  });
   losses.forEach((loss, i) => {
     if (!dependsOn(loss, features)) {
       throw new InvalidArgumentError(
@@ -105,7 +111,8 @@ export interface HeadPasses {
 
 /**
  * One backward pass per loss through its head down to the features, retaining the graph. The
- * caller owns the returned tensors.
+ * caller owns the returned tensors. Throws a `NumericalError` (leaking nothing) when a task
+ * parameter's gradient is not finite.
  */
 export function headPasses(
   losses: tf.Tensor[],
@@ -114,7 +121,7 @@ export function headPasses(
   seeds: tf.Tensor[] | undefined,
 ): HeadPasses {
   const taskParams = [...new Set(tasks.flat())];
-  return tf.tidy(() => {
+  const passes = tf.tidy(() => {
     const taskSums = new Map<tf.Variable, tf.Tensor>();
     const featureGradients = losses.map((loss, i) => {
       const params = tasks[i];
@@ -130,6 +137,13 @@ export function headPasses(
     });
     return { taskParams, taskGradients: taskParams.map((p) => taskSums.get(p)!), featureGradients };
   });
+  try {
+    checkTaskGradients(passes.taskParams, passes.taskGradients);
+  } catch (error) {
+    tf.dispose([passes.taskGradients, passes.featureGradients]);
+    throw error;
+  }
+  return passes;
 }
 
 /** Runs the backward passes, retaining the graph (the caller frees it). */

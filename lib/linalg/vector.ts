@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkLiveTensor } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { isTensor } from '../tfjs_guards';
 
@@ -10,6 +11,7 @@ import { isTensor } from '../tfjs_guards';
 export function readVectorOption(value: unknown, argument: string): number[] {
   let values: number[];
   if (isTensor(value)) {
+    checkLiveTensor(value, argument, 'a tf.Tensor1D');
     if (value.rank !== 1) {
       throw new InvalidArgumentError(
         argument,

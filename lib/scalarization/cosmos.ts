@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { Scalarizer } from './scalarizer_base';
 import {
   checkNonNegative,
@@ -38,7 +39,13 @@ export class COSMOS extends Scalarizer {
 
   constructor(options: COSMOSOptions) {
     super();
-    this.lambda = checkNonNegative(options?.lambda, 'lambda');
+    options = readOptions(
+      options,
+      'COSMOS',
+      ['lambda', 'weights'],
+      'new scalarization.COSMOS({ lambda: 1, weights: [0.5, 0.5] })',
+    );
+    this.lambda = checkNonNegative(options.lambda, 'lambda');
     this.weightsOption = readTensorOption(options.weights, 'weights');
   }
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { softmax } from '../linalg/softmax';
-import { Scalarizer } from './scalarizer_base';
+import { checkFiniteLosses, Scalarizer } from './scalarizer_base';
 import { checkNonNegative, formatShape, sameShape } from './tensor_option';
 
 /** Options of {@link DWA}. */
@@ -46,6 +47,7 @@ export class DWA extends Scalarizer {
 
   constructor(options: DWAOptions = {}) {
     super();
+    options = readOptions(options, 'DWA');
     this.temperature = checkNonNegative(options.temperature ?? 2, 'temperature', true);
   }
 
@@ -58,11 +60,21 @@ export class DWA extends Scalarizer {
   currentWeights(size: number): number[] {
     if (this.previousAverages.length < 2) return new Array<number>(size).fill(1);
     const [older, newer] = this.previousAverages;
+    if (size !== newer.length) {
+      throw new InvalidArgumentError(
+        'size',
+        `the previous epochs had ${newer.length} losses, not ${size}; call reset() before ` +
+          'changing the number of losses.',
+      );
+    }
     const rates = newer.map((value, i) => value / older[i]);
-    if (!rates.every(Number.isFinite)) {
+    const bad = rates.findIndex((rate) => !Number.isFinite(rate));
+    if (bad >= 0) {
+      // The losses are checked finite when given, so the only cause left is a zero average.
       throw new NumericalError(
-        `DWA: an average loss of a previous epoch is 0 (averages ${JSON.stringify(older)} then ` +
-          `${JSON.stringify(newer)}), so the descending rate is undefined.`,
+        `DWA: loss ${bad} averaged 0 over the epoch before last (averages ` +
+          `${JSON.stringify(older)} then ${JSON.stringify(newer)}), so its descending rate ` +
+          `${newer[bad]} / 0 is undefined. Keep the losses strictly positive (or negative).`,
       );
     }
     return softmax(rates.map((rate) => rate / this.temperature)).map((w) => size * w);
@@ -77,7 +89,7 @@ export class DWA extends Scalarizer {
           'within an epoch; call reset() before changing it.',
       );
     }
-    if (this.previousAverages.length === 2 && !sameShape(this.previousShape, losses.shape)) {
+    if (this.previousAverages.length > 0 && !sameShape(this.previousShape, losses.shape)) {
       throw new InvalidArgumentError(
         'losses',
         `its shape changed from ${formatShape(this.previousShape)} to ` +
@@ -87,9 +99,11 @@ export class DWA extends Scalarizer {
   }
 
   forward(losses: tf.Tensor): tf.Scalar {
-    const weights = this.currentWeights(losses.size);
     // The history only feeds the weights, which get no gradient: reading the values is enough.
     const values = Array.from(losses.dataSync());
+    // Checked before the epoch's sum changes: a NaN or ∞ there would break every later epoch.
+    checkFiniteLosses(values, 'losses');
+    const weights = this.currentWeights(losses.size);
     const output = tf.tidy(() =>
       tf.sum<tf.Scalar>(tf.mul(tf.tensor(weights, losses.shape, 'float32'), losses)),
     );

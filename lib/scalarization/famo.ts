@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkLiveTensor, readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { softmax } from '../linalg/softmax';
-import { Scalarizer } from './scalarizer_base';
+import { checkFiniteLosses, Scalarizer } from './scalarizer_base';
 import {
   checkLossesShape,
   checkNonNegative,
@@ -11,7 +12,6 @@ import {
   sameShape,
   type TensorLike,
 } from './tensor_option';
-import { isTensor } from '../tfjs_guards';
 
 /** Options of {@link FAMO}. */
 export interface FAMOOptions {
@@ -75,7 +75,8 @@ export class FAMO extends Scalarizer {
 
   constructor(options: FAMOOptions) {
     super();
-    this.shape = readShape(options?.shape);
+    options = readOptions(options, 'FAMO', ['shape'], 'new scalarization.FAMO({ shape: 2 })');
+    this.shape = readShape(options.shape);
     this.lr = checkNonNegative(options.lr ?? 0.025, 'lr');
     this.weightDecay = checkNonNegative(options.weightDecay ?? 1e-3, 'weightDecay');
     const size = this.shape.reduce((a, b) => a * b, 1);
@@ -142,9 +143,7 @@ export class FAMO extends Scalarizer {
         '`update` must be called after the scalarizer was applied to the losses.',
       );
     }
-    if (!isTensor(newLosses)) {
-      throw new InvalidArgumentError('newLosses', 'expected a tf.Tensor.');
-    }
+    checkLiveTensor(newLosses, 'newLosses');
     if (!sameShape(newLosses.shape, this.shape)) {
       throw new InvalidArgumentError(
         'newLosses',
@@ -187,6 +186,8 @@ export class FAMO extends Scalarizer {
 
   /** `ℓ − b + ε`, which must be positive for the logarithm. */
   private shiftedLosses(values: number[], argument: string): number[] {
+    // ±∞ is refused like NaN, before any state changes: +∞ would make the logits NaN for good.
+    checkFiniteLosses(values, argument);
     const shifted = values.map((value, i) => value - this.bounds[i] + EPSILON);
     const bad = shifted.findIndex((s) => !(s > 0));
     if (bad >= 0) {

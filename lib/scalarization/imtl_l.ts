@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { Scalarizer } from './scalarizer_base';
 import { checkLossesShape, readShape } from './tensor_option';
 import type { TrainableScalarizerOptions } from './uw';
@@ -24,7 +25,8 @@ export class IMTLL extends Scalarizer {
 
   constructor(options: TrainableScalarizerOptions) {
     super();
-    const shape = readShape(options?.shape);
+    options = readOptions(options, 'IMTLL', ['shape'], 'new scalarization.IMTLL({ shape: 2 })');
+    const shape = readShape(options.shape);
     this.logScale = tf.tidy(() => tf.variable(tf.zeros(shape), true));
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { Scalarizer } from './scalarizer_base';
 import {
@@ -45,7 +46,13 @@ export class PBI extends Scalarizer {
 
   constructor(options: PBIOptions) {
     super();
-    this.theta = checkNonNegative(options?.theta, 'theta');
+    options = readOptions(
+      options,
+      'PBI',
+      ['theta', 'weights'],
+      'new scalarization.PBI({ theta: 5, weights: [1, 1] })',
+    );
+    this.theta = checkNonNegative(options.theta, 'theta');
     this.weightsOption = readDirection(options.weights);
     if (options.reference !== undefined) {
       this.referenceOption = readTensorOption(options.reference, 'reference');

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import type { RandomOptions } from '../aggregation/random';
 import { RandomStream } from '../random_stream';
 import { InvalidArgumentError } from '../errors';
@@ -24,6 +25,7 @@ export class Random extends Scalarizer {
 
   constructor(options: RandomOptions = {}) {
     super();
+    options = readOptions(options, 'Random');
     this.stream = new RandomStream(options.seed);
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { Scalarizer } from './scalarizer_base';
 import {
   checkNonNegative,
@@ -38,7 +39,8 @@ export class STCH extends Scalarizer {
 
   constructor(options: STCHOptions) {
     super();
-    this.mu = checkNonNegative(options?.mu, 'mu', true);
+    options = readOptions(options, 'STCH', ['mu'], 'new scalarization.STCH({ mu: 0.1 })');
+    this.mu = checkNonNegative(options.mu, 'mu', true);
     if (options.weights !== undefined) {
       this.weightsOption = readTensorOption(options.weights, 'weights');
     }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkLiveTensor } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
 import { isTensor } from '../tfjs_guards';
 
@@ -23,6 +24,7 @@ export function readTensorOption(value: unknown, argument: string): TensorOption
   let shape: number[];
   let values: number[];
   if (isTensor(value)) {
+    checkLiveTensor(value, argument);
     shape = [...value.shape];
     values = Array.from(value.dataSync());
   } else if (Array.isArray(value)) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { Scalarizer } from './scalarizer_base';
 import { checkLossesShape, readShape } from './tensor_option';
 
@@ -30,7 +31,8 @@ export class UW extends Scalarizer {
 
   constructor(options: TrainableScalarizerOptions) {
     super();
-    const shape = readShape(options?.shape);
+    options = readOptions(options, 'UW', ['shape'], 'new scalarization.UW({ shape: 2 })');
+    const shape = readShape(options.shape);
     this.logVar = tf.tidy(() => tf.variable(tf.zeros(shape), true));
   }
 

@@ -180,8 +180,13 @@ describe('mtlBackward, TorchJD cases', () => {
       NumericalError,
     );
     expect([gradOf(p), gradOf(h), jacOf(p)]).toEqual([null, null, null]);
-    // Nor the graph: the same losses can still be differentiated (here without an aggregator).
-    mtlBackward({ losses, features });
+    // Without an aggregator the head's gradient [∞, 2] is refused too (unlike TorchJD, which
+    // writes it into h's .grad), still leaving the store as it was.
+    expect(() => mtlBackward({ losses, features })).toThrow(/task parameter/);
+    expect([gradOf(p), gradOf(h), jacOf(p)]).toEqual([null, null, null]);
+    // Nor the graph: the same losses can still be differentiated (here without an aggregator and
+    // without the head, so only the trunk's .jac is written; jacToGrad checks it later).
+    mtlBackward({ losses, features, tasksParams: [[], []] });
     expect(jacOf(p)).not.toBeNull();
     zeroGrad();
     clearJac([p]);
