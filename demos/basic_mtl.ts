@@ -3,7 +3,7 @@
  * trunk with two linear heads, two MSE losses, SGD 0.1, and Jacobian descent with UPGrad: first
  * TorchJD-style (record + mtlBackward + jacToGrad), then tfjs-style (mtlGrads). The loss curves of
  * both, and of plain gradient descent on the summed loss for comparison, go to
- * demos/out/basic_mtl.svg.
+ * demos/out/basic_mtl.svg (the two UPGrad runs compute the same thing, so they are one curve).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -16,7 +16,8 @@ import {
   useFastestBackend,
   zeroGrad,
 } from '../lib';
-import { writeChartsSvg } from './common/svg';
+import { writeChartSvg } from './common/chart_files';
+import { basicMtlFigure, EpochLosses } from './common/figures';
 
 const EPOCHS = 25;
 
@@ -73,7 +74,7 @@ function evaluate(model: Model): [number, number] {
   });
 }
 
-function trainTorchJdStyle(): number[][] {
+function trainTorchJdStyle(): EpochLosses {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const aggregator = new UPGrad();
@@ -93,7 +94,7 @@ function trainTorchJdStyle(): number[][] {
   return curve;
 }
 
-function trainTfjsStyle(): number[][] {
+function trainTfjsStyle(): EpochLosses {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const aggregator = new UPGrad();
@@ -109,7 +110,7 @@ function trainTfjsStyle(): number[][] {
   return curve;
 }
 
-function trainSummedLoss(): number[][] {
+function trainSummedLoss(): EpochLosses {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const curve = [evaluate(model)];
@@ -162,18 +163,9 @@ async function main(): Promise<void> {
   }
   const decreased = torchjd[EPOCHS].every((l, i) => l < torchjd[0][i]);
   console.log(`\nBoth losses decreased with UPGrad: ${decreased ? 'yes' : 'NO'}`);
-  const file = writeChartsSvg(
+  const file = await writeChartSvg(
     'demos/out/basic_mtl.svg',
-    [1, 2].map((task) => ({
-      title: `Task ${task} loss`,
-      xLabel: 'epoch',
-      yLabel: 'mean MSE',
-      series: [
-        { name: 'UPGrad (mtlBackward)', values: torchjd.map((l) => l[task - 1]) },
-        { name: 'UPGrad (mtlGrads)', values: tfjs.map((l) => l[task - 1]) },
-        { name: 'GD on the sum', values: summed.map((l) => l[task - 1]) },
-      ],
-    })),
+    basicMtlFigure({ torchjd, tfjs, summed }, backend),
   );
   console.log(`Loss curves: ${file}`);
 }
