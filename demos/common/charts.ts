@@ -199,6 +199,16 @@ export function lineChartSpec(chart: LineChart): Record<string, unknown> {
     symbolStrokeWidth: 2,
   };
   const integerTicks = chart.integerX ? integerAxis(data) : {};
+  const ys = data.map((d) => d.y);
+  const [yLo, yHi] = [Math.min(...ys), Math.max(...ys)];
+  // A flat chart (one value) has no range to fit: give it one around the value.
+  const flat =
+    chart.yDomain === undefined && data.length > 0 && yLo === yHi
+      ? chart.logY
+        ? [yLo / 2, yLo * 2]
+        : [yLo - (Math.abs(yLo) * 0.1 || 1), yLo + (Math.abs(yLo) * 0.1 || 1)]
+      : undefined;
+  const yDomain = chart.yDomain ?? flat;
   const y: Record<string, unknown> = {
     field: 'y',
     type: 'quantitative',
@@ -209,7 +219,7 @@ export function lineChartSpec(chart: LineChart): Record<string, unknown> {
       nice: false,
       // Keeps the extreme points off the frame, where they would be cut in half.
       padding: 10,
-      ...(chart.yDomain ? { domain: chart.yDomain } : {}),
+      ...(yDomain ? { domain: yDomain } : {}),
     },
     // A log axis labels 1, 2, 5 × 10ᵏ with plain numbers; the others keep grid lines only.
     axis: chart.logY
