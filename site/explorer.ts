@@ -23,6 +23,8 @@ type Vec = [number, number];
 /** Pixels per unit of the plane. */
 const SCALE = 55;
 const SVG_NS = 'http://www.w3.org/2000/svg';
+/** Relative slack of the dual-cone test: x·gᵢ ≥ −TOLERANCE ‖x‖ ‖gᵢ‖. */
+export const TOLERANCE = 2e-3;
 
 /** The aggregators shown, each built afresh per drawing so stateful or seeded ones repeat. */
 export const EXPLORER_AGGREGATORS: [string, () => Aggregator][] = [
@@ -44,7 +46,7 @@ export interface ExplorerResult {
   error?: string;
   /** Inner products of the output with each gradient. */
   products: number[];
-  /** Whether every inner product is ≥ 0 (to rounding): the output conflicts with no gradient. */
+  /** Whether every inner product is ≥ 0 (to {@link TOLERANCE}): the output conflicts with no gradient. */
   inDualCone: boolean;
 }
 
@@ -59,8 +61,10 @@ export function aggregateAll(gradients: Vec[]): ExplorerResult[] {
         out.dispose();
         const products = gradients.map((g) => g[0] * output[0] + g[1] * output[1]);
         const norm = Math.hypot(...output);
+        // UPGrad and DualProj regularize the Gramian (regEps 1e-4), so an output on the cone's
+        // edge can miss it by about that much relative to the norms.
         const inDualCone = products.every(
-          (p, i) => p >= -1e-4 * norm * Math.hypot(...gradients[i]),
+          (p, i) => p >= -TOLERANCE * norm * Math.hypot(...gradients[i]),
         );
         return { name, output, products, inDualCone };
       } catch (error) {
