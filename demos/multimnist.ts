@@ -21,7 +21,7 @@ import { writeChartSvg } from './common/chart_files';
 import { multiMnistFigure } from './common/figures';
 import { markdownTable } from './common/table';
 import { buildMultiMnist } from './multimnist/data';
-import { METHODS } from './multimnist/methods';
+import { METHODS, methodListing } from './multimnist/methods';
 import { RunResult, trainMethod } from './multimnist/train';
 
 interface Config {
@@ -92,7 +92,7 @@ function parseArgs(argv: string[]): Config {
         given.quick = true;
         break;
       case '--list':
-        console.log(Object.keys(METHODS).join('\n'));
+        console.log(methodListing());
         process.exit(0);
         break;
       default:
