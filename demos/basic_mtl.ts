@@ -136,7 +136,10 @@ async function main(): Promise<void> {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const trunkVariables = model.trunk.trainableWeights.map((w) => w.read() as tf.Variable);
-  console.log('One step, TorchJD-style (record → mtlBackward → jacToGrad → applyGradients):');
+  console.log(
+    'One epoch step by step, TorchJD-style (record → mtlBackward → jacToGrad → applyGradients),\n' +
+      'each line the losses before the step and the weights UPGrad gave the two tasks:',
+  );
   for (const [step, batch] of batches.entries()) {
     const { features, losses } = record(() => forward(model, batch));
     const [l1, l2] = losses.map((l) => l.dataSync()[0]);
@@ -146,20 +149,26 @@ async function main(): Promise<void> {
     zeroGrad();
     tf.dispose([features, losses]);
     console.log(
-      `  batch ${step}: loss1 ${l1.toFixed(4)}  loss2 ${l2.toFixed(4)}  UPGrad weights [${weights!.map((w) => w.toFixed(3)).join(', ')}]`,
+      `  step ${step + 1} (batch ${step + 1}): task 1 loss ${l1.toFixed(4)}, task 2 loss ${l2.toFixed(4)}, ` +
+        `UPGrad weights [${weights!.map((w) => w.toFixed(3)).join(', ')}]`,
     );
   }
 
-  console.log(`\nTraining ${EPOCHS} epochs three ways (mean loss over the 8 batches):`);
+  console.log(
+    `\nTraining ${EPOCHS} epochs three ways: task 1 loss / task 2 loss, each the mean over the 8 batches after the epoch`,
+  );
   const torchjd = trainTorchJdStyle();
   const tfjs = trainTfjsStyle();
   const summed = trainSummedLoss();
   console.log('  epoch | UPGrad (mtlBackward)  | UPGrad (mtlGrads)     | GD on loss1 + loss2');
+  console.log('        | task 1 / task 2       | task 1 / task 2       | task 1 / task 2');
   for (let epoch = 0; epoch <= EPOCHS; epoch += 5) {
     const row = [torchjd, tfjs, summed].map(
       (c) => `${c[epoch][0].toFixed(3)} / ${c[epoch][1].toFixed(3)}`,
     );
-    console.log(`  ${String(epoch).padStart(5)} | ${row.map((r) => r.padEnd(21)).join(' | ')}`);
+    console.log(
+      `  ${String(epoch).padStart(5)} | ${row.map((r) => r.padEnd(21)).join(' | ')}`.trimEnd(),
+    );
   }
   const decreased = torchjd[EPOCHS].every((l, i) => l < torchjd[0][i]);
   console.log(`\nBoth losses decreased with UPGrad: ${decreased ? 'yes' : 'NO'}`);
