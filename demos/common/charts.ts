@@ -120,8 +120,8 @@ function xDomain(data: { x: number }[]): [number, number] | undefined {
 }
 
 /**
- * The corner whose legend-sized box holds the fewest data points (and, on a tie, the one
- * farthest from the lines' ends), estimated from the data range and the labels' lengths.
+ * The corner whose legend-sized box holds the fewest data points (on a tie, the first of
+ * top-right, bottom-left, top-left, bottom-right), the box estimated from the labels' lengths.
  */
 function emptiestCorner(
   chart: LineChart,
@@ -137,7 +137,7 @@ function emptiestCorner(
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const [y0, y1] = chart.yDomain ? chart.yDomain.map(ty) : [Math.min(...ys), Math.max(...ys)];
   const longest = Math.max(...chart.series.map((s) => s.name.length));
-  // About 6.5 px per character at 11 px, plus symbol and padding; 17 px per entry.
+  // About 6.4 px per character at 11 px, plus symbol and padding; 17 px per entry.
   const boxW = Math.min(1, (36 + 6.4 * longest) / width);
   const boxH = Math.min(1, (14 + 17 * chart.series.length) / height);
   const count = (corner: LegendCorner) =>
