@@ -221,13 +221,16 @@ export function lineChartSpec(chart: LineChart): Record<string, unknown> {
       padding: 10,
       ...(yDomain ? { domain: yDomain } : {}),
     },
-    // A log axis labels 1, 2, 5 × 10ᵏ with plain numbers; the others keep grid lines only.
+    // A log axis spanning decades labels 1, 2, 5 × 10ᵏ with plain numbers, the other ticks keep
+    // their grid lines only; one spanning less than a decade and a half labels every tick.
     axis: chart.logY
-      ? {
-          labelExpr:
-            "indexof(['1','2','5'], slice(format(datum.value, '.0e'), 0, 1)) >= 0 ? format(datum.value, '~g') : ''",
-          labelOverlap: false,
-        }
+      ? yHi / yLo < 30
+        ? { format: '~g', labelOverlap: true }
+        : {
+            labelExpr:
+              "indexof(['1','2','5'], slice(format(datum.value, '.0e'), 0, 1)) >= 0 ? format(datum.value, '~g') : ''",
+            labelOverlap: false,
+          }
       : {},
   };
   return {

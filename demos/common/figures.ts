@@ -130,7 +130,10 @@ export function multiMnistFigure(
         ? [`${settings.testPairs} test pairs, after each epoch`, untrained(task)]
         : ['mean over the epoch of the loss before each step'],
     xLabel: 'epoch',
-    yLabel: kind === 'accuracy' ? 'test accuracy (%)' : 'training loss (cross-entropy, nats)',
+    yLabel:
+      kind === 'accuracy' ? 'test accuracy (%)' : 'training loss (cross-entropy, nats, log scale)',
+    // Epoch 1's loss is several times the last ones: on a log axis the later epochs stay apart.
+    logY: kind === 'loss',
     integerX: true,
     xValues,
     series: mergeIdentical(

@@ -249,13 +249,13 @@ describe('the demos’ figures', () => {
     {
       title: 'Left digit: training loss',
       x: 'epoch',
-      y: 'training loss (cross-entropy, nats)',
+      y: 'training loss (cross-entropy, nats, log scale)',
       series,
     },
     {
       title: 'Right digit: training loss',
       x: 'epoch',
-      y: 'training loss (cross-entropy, nats)',
+      y: 'training loss (cross-entropy, nats, log scale)',
       series,
     },
   ];
