@@ -231,7 +231,7 @@ describe('the demos’ figures', () => {
     label,
     epochs: Array.from({ length: epochCount + 1 }, (_, e) => ({
       epoch: e,
-      trainLoss: e === 0 ? [NaN, NaN] : [1 / e + shift, 1.2 / e + shift],
+      trainLoss: e === 0 ? [NaN, NaN] : [2 / e + 0.3 + shift, 2.4 / e + 0.3 + shift],
       testAccuracy: e === 0 ? [0.1, 0.09] : [0.9 - 0.1 / e - shift, 0.88 - 0.1 / e - shift],
     })),
   });
