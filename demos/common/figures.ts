@@ -123,6 +123,10 @@ export function multiMnistFigure(
     'before training (epoch 0): ' +
     runs.map((r) => `${r.label} ${percent(r.epochs[0].testAccuracy[task])}`).join(', ');
   const digits = ['Left digit', 'Right digit'];
+  // Over several epochs the first epoch's loss is several times the last ones: a log axis keeps
+  // the later epochs apart. A one-epoch run has nothing to gain from it.
+  const losses = runs.flatMap((r) => trained(r).flatMap((e) => e.trainLoss));
+  const logLoss = Math.max(...losses) > 2 * Math.min(...losses);
   const panel = (task: number, kind: 'accuracy' | 'loss'): LineChart => ({
     title: `${digits[task]}: ${kind === 'accuracy' ? 'test accuracy' : 'training loss'}`,
     subtitle:
@@ -131,9 +135,10 @@ export function multiMnistFigure(
         : ['mean over the epoch of the loss before each step'],
     xLabel: 'epoch',
     yLabel:
-      kind === 'accuracy' ? 'test accuracy (%)' : 'training loss (cross-entropy, nats, log scale)',
-    // Epoch 1's loss is several times the last ones: on a log axis the later epochs stay apart.
-    logY: kind === 'loss',
+      kind === 'accuracy'
+        ? 'test accuracy (%)'
+        : `training loss (cross-entropy, nats${logLoss ? ', log scale' : ''})`,
+    logY: kind === 'loss' && logLoss,
     integerX: true,
     xValues,
     series: mergeIdentical(
