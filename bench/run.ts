@@ -1,10 +1,12 @@
 /**
  * `npm run bench [-- --quick] [-- --only autograd,autojac]`: runs every benchmark on the fastest
  * backend present, prints one table (figure, value, target, backend) and writes
- * bench/results.json. Ratios are measured within one run, interleaved, so machine noise hits both
- * sides alike.
+ * bench/results.json; a `--quick` smoke run writes to the system's temporary folder instead, so it
+ * never overwrites the committed full results. Ratios are measured within one run, interleaved, so
+ * machine noise hits both sides alike.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '../lib';
@@ -73,14 +75,20 @@ async function main(): Promise<void> {
     const module = (await import(`./${suite}`)) as Suite;
     const before = tf.memory().numTensors;
     for (const row of await module.run({ quick, backend })) rows.push({ suite, ...row });
+    // Tensors the suite left alive: each suite disposes everything it made, so any is a leak.
     const leaked = tf.memory().numTensors - before;
     process.stderr.write(
-      `  ${suite} done in ${((performance.now() - started) / 1000).toFixed(1)} s` +
-        (leaked !== 0 ? ` (tensors leaked: ${leaked})` : '') +
+      `  ${suite} done in ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
+        (leaked > 0
+          ? `${leaked} tensors left alive (a leak)`
+          : leaked < 0
+            ? `no tensor left alive, and ${-leaked} left by an earlier suite freed`
+            : 'no tensor left alive') +
         '\n',
     );
   }
   printTable(rows, backend);
+  console.log(`\ntensors alive after all suites: ${tf.memory().numTensors}`);
   const missed = rows.filter((r) => verdict(r) === 'MISSED').length;
   console.log(
     `\n${rows.length} figures, ${rows.filter((r) => r.target).length} with targets, ${missed} missed.`,
@@ -93,8 +101,13 @@ async function main(): Promise<void> {
     tfjs: tf.version.tfjs,
     rows,
   };
-  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log('wrote bench/results.json');
+  const file = quick
+    ? path.join(os.tmpdir(), 'tfjs-jd-bench-quick.json')
+    : path.join(__dirname, 'results.json');
+  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log(
+    `wrote ${path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file)}`,
+  );
 }
 
 main().catch((error: unknown) => {

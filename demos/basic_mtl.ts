@@ -3,7 +3,7 @@
  * trunk with two linear heads, two MSE losses, SGD 0.1, and Jacobian descent with UPGrad: first
  * TorchJD-style (record + mtlBackward + jacToGrad), then tfjs-style (mtlGrads). The loss curves of
  * both, and of plain gradient descent on the summed loss for comparison, go to
- * demos/out/basic_mtl.svg.
+ * demos/out/basic_mtl.svg (the two UPGrad runs compute the same thing, so they are one curve).
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -16,7 +16,8 @@ import {
   useFastestBackend,
   zeroGrad,
 } from '../lib';
-import { writeChartsSvg } from './common/svg';
+import { writeChartSvg } from './common/chart_files';
+import { basicMtlFigure, EpochLosses } from './common/figures';
 
 const EPOCHS = 25;
 
@@ -73,7 +74,7 @@ function evaluate(model: Model): [number, number] {
   });
 }
 
-function trainTorchJdStyle(): number[][] {
+function trainTorchJdStyle(): EpochLosses {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const aggregator = new UPGrad();
@@ -93,7 +94,7 @@ function trainTorchJdStyle(): number[][] {
   return curve;
 }
 
-function trainTfjsStyle(): number[][] {
+function trainTfjsStyle(): EpochLosses {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const aggregator = new UPGrad();
@@ -109,7 +110,7 @@ function trainTfjsStyle(): number[][] {
   return curve;
 }
 
-function trainSummedLoss(): number[][] {
+function trainSummedLoss(): EpochLosses {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const curve = [evaluate(model)];
@@ -135,7 +136,10 @@ async function main(): Promise<void> {
   const model = makeModel();
   const optimizer = tf.train.sgd(0.1);
   const trunkVariables = model.trunk.trainableWeights.map((w) => w.read() as tf.Variable);
-  console.log('One step, TorchJD-style (record → mtlBackward → jacToGrad → applyGradients):');
+  console.log(
+    'One epoch step by step, TorchJD-style (record → mtlBackward → jacToGrad → applyGradients),\n' +
+      'each line the losses before the step and the weights UPGrad gave the two tasks:',
+  );
   for (const [step, batch] of batches.entries()) {
     const { features, losses } = record(() => forward(model, batch));
     const [l1, l2] = losses.map((l) => l.dataSync()[0]);
@@ -145,35 +149,32 @@ async function main(): Promise<void> {
     zeroGrad();
     tf.dispose([features, losses]);
     console.log(
-      `  batch ${step}: loss1 ${l1.toFixed(4)}  loss2 ${l2.toFixed(4)}  UPGrad weights [${weights!.map((w) => w.toFixed(3)).join(', ')}]`,
+      `  step ${step + 1} (batch ${step + 1}): task 1 loss ${l1.toFixed(4)}, task 2 loss ${l2.toFixed(4)}, ` +
+        `UPGrad weights [${weights!.map((w) => w.toFixed(3)).join(', ')}]`,
     );
   }
 
-  console.log(`\nTraining ${EPOCHS} epochs three ways (mean loss over the 8 batches):`);
+  console.log(
+    `\nTraining ${EPOCHS} epochs three ways: task 1 loss / task 2 loss, each the mean over the 8 batches after the epoch`,
+  );
   const torchjd = trainTorchJdStyle();
   const tfjs = trainTfjsStyle();
   const summed = trainSummedLoss();
   console.log('  epoch | UPGrad (mtlBackward)  | UPGrad (mtlGrads)     | GD on loss1 + loss2');
+  console.log('        | task 1 / task 2       | task 1 / task 2       | task 1 / task 2');
   for (let epoch = 0; epoch <= EPOCHS; epoch += 5) {
     const row = [torchjd, tfjs, summed].map(
       (c) => `${c[epoch][0].toFixed(3)} / ${c[epoch][1].toFixed(3)}`,
     );
-    console.log(`  ${String(epoch).padStart(5)} | ${row.map((r) => r.padEnd(21)).join(' | ')}`);
+    console.log(
+      `  ${String(epoch).padStart(5)} | ${row.map((r) => r.padEnd(21)).join(' | ')}`.trimEnd(),
+    );
   }
   const decreased = torchjd[EPOCHS].every((l, i) => l < torchjd[0][i]);
   console.log(`\nBoth losses decreased with UPGrad: ${decreased ? 'yes' : 'NO'}`);
-  const file = writeChartsSvg(
+  const file = await writeChartSvg(
     'demos/out/basic_mtl.svg',
-    [1, 2].map((task) => ({
-      title: `Task ${task} loss`,
-      xLabel: 'epoch',
-      yLabel: 'mean MSE',
-      series: [
-        { name: 'UPGrad (mtlBackward)', values: torchjd.map((l) => l[task - 1]) },
-        { name: 'UPGrad (mtlGrads)', values: tfjs.map((l) => l[task - 1]) },
-        { name: 'GD on the sum', values: summed.map((l) => l[task - 1]) },
-      ],
-    })),
+    basicMtlFigure({ torchjd, tfjs, summed }, backend),
   );
   console.log(`Loss curves: ${file}`);
 }

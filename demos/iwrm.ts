@@ -3,8 +3,8 @@
  * of a batch is its own objective, UPGrad picks the weights from the [b, b] Gramian of the
  * per-instance losses (never forming the [b, n] Jacobian), and one weighted backward pass gives the
  * update. First a 10→5→3→1 ReLU regression MLP, then a small Conv2D classifier; each trains for
- * four epochs of 8 batches of 16 with SGD 0.1. The Conv2D part runs on `cpu` when the fastest
- * backend is wasm, which has no kernel for the convolution's filter gradient.
+ * four epochs of 8 batches of 16 with SGD 0.1, both on the fastest backend (on wasm,
+ * `useFastestBackend` installs the convolution gradients tfjs's wasm backend lacks).
  *
  * Run with `npx tsx demos/iwrm.ts`.
  */
@@ -126,16 +126,27 @@ function convDemo(): number[] {
 async function main(): Promise<void> {
   tf.env().set('PROD', true); // silences tfjs's install-tfjs-node banner only
   const backend = await useFastestBackend();
-  console.log(`backend: ${backend}`);
-  const format = (losses: number[]) =>
-    losses.map((l, i) => `${l.toFixed(3)}${(i + 1) % BATCHES === 0 ? '\n ' : ''}`).join(' ');
-  console.log(`IWRM, 10→5→3→1 ReLU regression, per-batch mean MSE:\n  ${format(regressionDemo())}`);
-  if (backend === 'wasm') {
-    await tf.setBackend('cpu');
-    console.log('Conv2D part on cpu: wasm has no Conv2DBackpropFilter kernel.');
-  }
-  console.log(`IWRM, Conv2D classifier, per-batch mean cross-entropy:\n  ${format(convDemo())}`);
+  console.log(`tfjs-jd instance-wise risk minimization demo — backend: ${backend}`);
+  // One row per epoch: the mean loss of each of its batches, before that batch's update.
+  const table = (losses: number[]) =>
+    Array.from({ length: losses.length / BATCHES }, (_, epoch) => {
+      const row = losses.slice(epoch * BATCHES, (epoch + 1) * BATCHES);
+      return `  epoch ${epoch + 1}: ${row.map((l) => l.toFixed(3)).join('  ')}`;
+    }).join('\n');
+  const header =
+    `  batch:   ${Array.from({ length: BATCHES }, (_, b) => String(b + 1).padEnd(5)).join('  ')}`.trimEnd();
+  console.log(
+    `\nIWRM, 10→5→3→1 ReLU regression: mean MSE of each batch before its step\n${header}`,
+  );
+  console.log(table(regressionDemo()));
+  console.log(
+    `\nIWRM, Conv2D classifier: mean cross-entropy of each batch before its step\n${header}`,
+  );
+  console.log(table(convDemo()));
   console.log(`tensors alive at the end: ${tf.memory().numTensors}`);
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -20,10 +20,13 @@ import {
   zeroGrad,
 } from '../lib';
 
+/** The step being taken, so that each hook's line says which step it saw. */
+let step = 0;
+
 /** Prints the weights the weighting extracted (hook on `aggregator.gramianWeighting`). */
 function printWeights(_module: unknown, _inputs: [tf.Tensor2D], weights: tf.Tensor1D): void {
   const values = Array.from(weights.dataSync(), (w) => w.toFixed(4));
-  console.log(`Weights: [${values.join(', ')}]`);
+  console.log(`step ${step}: UPGrad weights (task 1, task 2) [${values.join(', ')}]`);
 }
 
 /** Prints the cosine similarity between the aggregation and the mean of the rows (hook on the aggregator). */
@@ -38,7 +41,7 @@ function printGdSimilarity(
     // A zero vector has no direction: report 0 rather than dividing by 0.
     return tf.divNoNan(tf.sum(tf.mul(mean, aggregation)), denominator).dataSync()[0];
   });
-  console.log(`Cosine similarity: ${similarity.toFixed(4)}`);
+  console.log(`step ${step}: cosine(update, mean gradient) ${similarity.toFixed(4)}`);
 }
 
 function makeModel() {
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
   const trunkVariables = trunk.trainableWeights.map((w) => w.read() as tf.Variable);
 
   for (let batch = 0; batch < 8; batch++) {
+    step = batch + 1;
     const [input, target1, target2] = [inputs, targets1, targets2].map((t) =>
       tf.tidy(() => t.slice(batch, 1).squeeze([0])),
     );

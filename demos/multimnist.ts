@@ -17,10 +17,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '../lib';
-import { writeChartsSvg } from './common/svg';
+import { writeChartSvg } from './common/chart_files';
+import { multiMnistFigure } from './common/figures';
 import { markdownTable } from './common/table';
 import { buildMultiMnist } from './multimnist/data';
-import { METHODS } from './multimnist/methods';
+import { METHODS, methodListing } from './multimnist/methods';
 import { RunResult, trainMethod } from './multimnist/train';
 
 interface Config {
@@ -91,7 +92,7 @@ function parseArgs(argv: string[]): Config {
         given.quick = true;
         break;
       case '--list':
-        console.log(Object.keys(METHODS).join('\n'));
+        console.log(methodListing());
         process.exit(0);
         break;
       default:
@@ -140,53 +141,12 @@ function comparisonTable(runs: RunResult[], config: Config, backend: string): st
     '# MultiMNIST',
     '',
     `${config.trainPairs} train pairs, ${config.testPairs} test pairs (from disjoint digits), ` +
-      `${config.epochs} epochs, batch ${config.batchSize}, Adam lr ${config.learningRate}, ` +
+      `${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, batch ${config.batchSize}, Adam lr ${config.learningRate}, ` +
       `seed ${config.seed}, backend ${backend}. Accuracies on the test pairs after the last epoch.`,
     '',
     table,
     '',
   ].join('\n');
-}
-
-function curves(runs: RunResult[], outFile: string): string {
-  const epochs = (run: RunResult) => run.epochs.map((e) => e.epoch);
-  const series = (pick: (e: RunResult['epochs'][number]) => number) =>
-    runs.map((run) => ({ name: run.label, values: run.epochs.map(pick) }));
-  const xValues = epochs(runs[0]);
-  return writeChartsSvg(
-    outFile,
-    [
-      {
-        title: 'Left digit: test accuracy',
-        xLabel: 'epoch',
-        yLabel: 'accuracy',
-        xValues,
-        series: series((e) => e.testAccuracy[0]),
-      },
-      {
-        title: 'Right digit: test accuracy',
-        xLabel: 'epoch',
-        yLabel: 'accuracy',
-        xValues,
-        series: series((e) => e.testAccuracy[1]),
-      },
-      {
-        title: 'Left digit: training loss',
-        xLabel: 'epoch',
-        yLabel: 'cross-entropy',
-        xValues,
-        series: series((e) => e.trainLoss[0]),
-      },
-      {
-        title: 'Right digit: training loss',
-        xLabel: 'epoch',
-        yLabel: 'cross-entropy',
-        xValues,
-        series: series((e) => e.trainLoss[1]),
-      },
-    ],
-    { columns: 2 },
-  );
 }
 
 async function main(): Promise<void> {
@@ -222,7 +182,10 @@ async function main(): Promise<void> {
   const mdFile = path.join(config.outDir, 'multimnist.md');
   fs.mkdirSync(config.outDir, { recursive: true });
   fs.writeFileSync(mdFile, markdown);
-  const svgFile = curves(runs, path.join(config.outDir, 'multimnist.svg'));
+  const svgFile = await writeChartSvg(
+    path.join(config.outDir, 'multimnist.svg'),
+    multiMnistFigure(runs, config, backend),
+  );
   console.log(`\n${markdown}`);
   console.log(`Table: ${mdFile}\nCurves: ${svgFile}`);
 }

@@ -166,3 +166,60 @@ export function createMethod(name: string, seed: number): TrainingMethod {
   }
   return factory(seed);
 }
+
+/** One line per method for `--list`: what it does, in the words of its paper. */
+export const METHOD_DESCRIPTIONS: Record<string, string> = {
+  upgrad: "UPGrad: projects each task's gradient onto the dual cone of all of them, then averages",
+  mean: 'Mean: the average of the task gradients (plain multi-task gradient descent)',
+  sum: 'Sum: the sum of the task gradients',
+  mgda: 'MGDA: the minimum-norm point of the convex hull of the task gradients',
+  dualproj: 'DualProj: the mean gradient projected onto the dual cone of the task gradients',
+  pcgrad: "PCGrad: removes each gradient's component that conflicts with another, in random order",
+  cagrad: 'CAGrad (c = 0.5): the best worst-task improvement in a ball around the mean gradient',
+  nashmtl: 'Nash-MTL: the Nash bargaining solution between the tasks',
+  imtlg: 'IMTL-G: equal projections of the update on every unit task gradient',
+  alignedmtl: 'Aligned-MTL: aligns the principal components of the task gradients',
+  config: 'ConFIG: an update at equal angles with every task gradient',
+  graddrop: 'GradDrop: randomly drops gradient entries whose signs disagree across tasks',
+  gradvac: 'GradVac: steers gradient similarities toward moving targets',
+  fairgrad: 'FairGrad (α = 1): α-fair allocation of the update between the tasks',
+  excessmtl: "ExcessMTL: weights from each task's estimated excess risk",
+  random: 'Random: random positive weights for the task gradients, new at each step',
+  ls: 'LS: linear scalarization, the mean of the losses (gradient descent on it)',
+  uw: 'UW: uncertainty weighting, each loss scaled by a learned task variance',
+  imtll: 'IMTL-L: learned loss scales that balance the tasks',
+  stch: 'STCH (μ = 0.5): smooth Tchebycheff, a soft maximum of the losses',
+  geomean: 'GeometricMean: the geometric mean of the losses',
+  dwa: "DWA: dynamic weight average, weights from each loss's recent rate of descent",
+  famo: 'FAMO: fast adaptive multitask optimization, weights that even out the loss decreases',
+  rlw: 'RLW: random loss weighting, new random weights at each step',
+};
+
+/** Whether the method named `name` trains by Jacobian descent (an aggregator). */
+export function isAggregator(name: string): boolean {
+  const method = createMethod(name, 0);
+  method.dispose();
+  return method instanceof AggregatorMethod;
+}
+
+/** A method without a description line is listed by its display name. */
+function displayName(name: string): string {
+  const method = createMethod(name, 0);
+  method.dispose();
+  return method.label;
+}
+
+/** The `--list` text: the methods in two groups, one line each, with its command-line name. */
+export function methodListing(): string {
+  const width = Math.max(...Object.keys(METHODS).map((n) => n.length));
+  const lines = (names: string[]) =>
+    names.map((n) => `  ${n.padEnd(width)}  ${METHOD_DESCRIPTIONS[n] ?? displayName(n)}`);
+  const names = Object.keys(METHODS);
+  return [
+    "Aggregators (Jacobian descent: the shared trunk gets the aggregation of the two tasks' gradients):",
+    ...lines(names.filter(isAggregator)),
+    '',
+    'Scalarizers (gradient descent on one scalar made of the two losses):',
+    ...lines(names.filter((n) => !isAggregator(n))),
+  ].join('\n');
+}

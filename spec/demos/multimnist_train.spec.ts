@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildMultiMnist, makeBatch } from '../../demos/multimnist/data';
-import { createMethod, METHODS } from '../../demos/multimnist/methods';
+import {
+  createMethod,
+  isAggregator,
+  METHOD_DESCRIPTIONS,
+  methodListing,
+  METHODS,
+} from '../../demos/multimnist/methods';
 import { createModel, disposeModel, forward, modelVariables } from '../../demos/multimnist/model';
 import { trainMethod } from '../../demos/multimnist/train';
 
@@ -35,6 +41,24 @@ describe('the method registry', () => {
     ]) {
       expect(Object.keys(METHODS)).toContain(name);
     }
+  });
+
+  it('--list: two groups, every method once with its one-line description', () => {
+    const listing = methodListing();
+    const [aggregators, scalarizers] = listing.split('\n\n');
+    expect(aggregators).toMatch(/^Aggregators \(Jacobian descent/);
+    expect(scalarizers).toMatch(/^Scalarizers \(gradient descent on one scalar/);
+    for (const name of Object.keys(METHODS)) {
+      const group = isAggregator(name) ? aggregators : scalarizers;
+      const line = group.split('\n').find((l) => l.trim().split(/\s+/)[0] === name);
+      expect(line).toBeDefined();
+      expect(line).toContain(METHOD_DESCRIPTIONS[name]);
+    }
+    expect(isAggregator('upgrad')).toBe(true);
+    expect(isAggregator('ls')).toBe(false);
+    expect(listing.split('\n').filter((l) => /^ {2}\S/.test(l))).toHaveLength(
+      Object.keys(METHODS).length,
+    );
   });
 
   it.each(Object.keys(METHODS))(
