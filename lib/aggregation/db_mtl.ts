@@ -101,7 +101,7 @@ export class DBMTL extends LossAwareAggregator {
       combine(averages, toTensor1D(norms.map((u) => largest / (u + 1e-8)))),
     );
     previous?.dispose();
-    this.averages = averages;
+    this.averages = tf.keep(averages);
     this.step = step;
     return direction;
   }

@@ -154,7 +154,7 @@ export class MoCo extends LossAwareAggregator {
     const next = this.simplex === 'softmax' ? softmax(moved) : projectOntoSimplex(moved);
     const direction = tf.tidy(() => combine(estimates, toTensor1D(next)));
     previous?.dispose();
-    this.estimates = estimates;
+    this.estimates = tf.keep(estimates);
     this.lambdaValue = next;
     this.step = step;
     return direction;
