@@ -34,7 +34,9 @@ export interface DBMTLOptions {
  * ```
  */
 export class DBMTL extends LossAwareAggregator {
+  /** See {@link DBMTLOptions.beta}. */
   readonly beta: number;
+  /** See {@link DBMTLOptions.betaSigma}. */
   readonly betaSigma: number;
   private averages: tf.Tensor2D | null = null;
   private step = 0;

@@ -38,7 +38,7 @@ export interface GradNormOptions {
  *
  * @example
  * ```ts
- * gradNormWeightGradient([1, 1], [2, 1], [0.5, 0.5], [1, 1], 1.5); // r = [4/3, 2/3]
+ * gradNormWeightGradient([1, 1], [2, 1], [0.8, 0.4], [1, 1], 1.5); // rᵢ = [4/3, 2/3]
  * ```
  */
 export function gradNormWeightGradient(
@@ -96,8 +96,11 @@ export function gradNormWeightGradient(
  * ```
  */
 export class GradNorm extends LossAwareAggregator {
+  /** See {@link GradNormOptions.alpha}. */
   readonly alpha: number;
+  /** See {@link GradNormOptions.lr}. */
   readonly lr: number;
+  /** See {@link GradNormOptions.parametrization}. */
   readonly parametrization: GradNormParametrization;
   private weightsValue: number[] | undefined;
   private logits: number[] | undefined;

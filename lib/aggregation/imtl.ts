@@ -28,8 +28,12 @@ export interface IMTLOptions {
  * `sᵢ` is `e^{sᵢ} Lᵢ − 1`, known from the losses alone, so each call, after computing the update
  * with the current scales, takes the step `s ← s − lr (e^s ⊙ L − 1)` itself (from `s = 0`): there
  * is no variable to hand to an optimizer, which lets the aggregator train under `mtlGrads`,
- * `mtlBackward` and `jdFit` unchanged. (For optimizer-trained scales, use `IMTLG` with
- * `scalarization.IMTLL` applied to the losses in the forward pass instead.) The task-specific
+ * `mtlBackward` and `jdFit` unchanged. For scales trained by the model's optimizer instead, use
+ * `IMTLG` and return the scaled losses `e^{sᵢ} Lᵢ − sᵢ` from the forward pass, with `s` a
+ * `tf.Variable` (e.g. `scalarization.IMTLL`'s `logScale`): `mtlGrads` treats `s` as a task
+ * parameter of every loss and gives it the same gradient `e^s ⊙ L − 1`, and the heads get the
+ * scaled gradients; with plain SGD at the same rate the two are the same algorithm (specced). The
+ * task-specific
  * heads: the paper backpropagates the scaled loss `e^{sᵢ} Lᵢ` into head `i` too, while `mtlGrads`
  * gives the heads the gradients of the raw losses; multiply head `i`'s gradients by `scales[i]`
  * (the scales of the call just made) to reproduce the paper exactly. With Adam-type optimizers,
@@ -50,6 +54,7 @@ export interface IMTLOptions {
  * ```
  */
 export class IMTL extends LossAwareAggregator {
+  /** Learning rate of the log-scales' step (see {@link IMTLOptions.lr}). */
   readonly lr: number;
   private readonly weighting = new IMTLGWeighting();
   private logScalesValue: number[] | undefined;

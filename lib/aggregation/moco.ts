@@ -49,7 +49,8 @@ export interface MoCoOptions {
  *
  * Departure of LibMTL's `MoCo.py` from the paper, where this class follows the paper: LibMTL maps
  * the weights onto the simplex with a softmax instead of the projection (available as
- * `simplex: 'softmax'`).
+ * `simplex: 'softmax'`). Like LibMTL, it does not keep the estimates in the bounded set the
+ * paper's analysis projects them onto (its radius is a Lipschitz constant, unknown in practice).
  *
  * @example
  * ```ts
@@ -60,12 +61,19 @@ export interface MoCoOptions {
  * ```
  */
 export class MoCo extends LossAwareAggregator {
+  /** See {@link MoCoOptions.beta}. */
   readonly beta: number;
+  /** See {@link MoCoOptions.betaSigma}. */
   readonly betaSigma: number;
+  /** See {@link MoCoOptions.gamma}. */
   readonly gamma: number;
+  /** See {@link MoCoOptions.gammaSigma}. */
   readonly gammaSigma: number;
+  /** See {@link MoCoOptions.rho}. */
   readonly rho: number;
+  /** See {@link MoCoOptions.simplex}. */
   readonly simplex: MoCoSimplexMap;
+  /** See {@link MoCoOptions.lossScaled}. */
   readonly lossScaled: boolean;
   private estimates: tf.Tensor2D | null = null;
   private lambdaValue: number[] = [];

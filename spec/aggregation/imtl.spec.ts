@@ -111,6 +111,50 @@ describe('IMTL', () => {
     expect(s2).toBeCloseTo(Math.log(4), 6);
   });
 
+  it('equals IMTLG on losses scaled in the forward pass with an optimizer-trained log-scale', () => {
+    // The alternative the JSDoc describes: e^{sᵢ} Lᵢ − sᵢ in the forward pass, s a tf.Variable that
+    // mtlGrads treats as a task parameter of every loss (gradient e^{s} ⊙ L − 1), IMTLG on top.
+    const lr = 0.05;
+    const start = [0.5, -1, 2, 0.3];
+    const run = (scaledInForward: boolean): number[][] => {
+      const shared = tf.variable(tf.tensor1d(start), true, `imtl_eq_shared_${scaledInForward}`);
+      const logScale = tf.variable(tf.zeros([2]), true, `imtl_eq_s_${scaledInForward}`);
+      const aggregator = scaledInForward ? new IMTLG() : new IMTL({ lr });
+      const optimizer = tf.train.sgd(lr);
+      const trajectory: number[][] = [];
+      for (let t = 0; t < 5; t++) {
+        const { losses, grads } = mtlGrads(
+          () => {
+            const features = tf.tanh(shared);
+            const raw = [
+              tf.sum(tf.square(tf.sub(features, 0.2))),
+              tf.sum(tf.mul(features, [1, 2, 0, -1])),
+            ];
+            const plus = raw.map((l) => tf.add(l, 3) as tf.Scalar);
+            if (!scaledInForward) return { features, losses: plus };
+            const scales = tf.unstack(logScale);
+            return {
+              features,
+              losses: plus.map(
+                (l, i) => tf.sub(tf.mul(tf.exp(scales[i]), l), scales[i]) as tf.Scalar,
+              ),
+            };
+          },
+          { aggregator },
+        );
+        optimizer.applyGradients(grads);
+        tf.dispose([losses, grads]);
+        trajectory.push(Array.from(shared.dataSync()));
+      }
+      tf.dispose([shared, logScale, optimizer]);
+      return trajectory;
+    };
+    const internal = run(false);
+    const external = run(true);
+    internal.forEach((row, t) => row.forEach((v, k) => expect(v).toBeCloseTo(external[t][k], 5)));
+    expect(internal[4]).not.toEqual(internal[0]);
+  });
+
   it('keeps the log-scales across calls; reset() and a change in the number of tasks restart', () => {
     const rows = new Rng(5).normals(3, 4);
     const aggregator = new IMTL();
