@@ -19,6 +19,7 @@ import argparse
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 import types
 
@@ -173,6 +174,8 @@ def main():
         with open(os.path.join(OUT, file_name + '.json'), 'w') as f:
             json.dump(document, f, indent=1)
         print(f'{file_name}.json: {len(cases)} cases of {n_steps} steps')
+    # The repository's `prettier --check .` covers the fixtures too.
+    subprocess.run(['npx', 'prettier', '--write', OUT], cwd=ROOT, check=True)
 
 
 if __name__ == '__main__':
