@@ -146,7 +146,8 @@ describe('IMTL', () => {
         tf.dispose([losses, grads]);
         trajectory.push(Array.from(shared.dataSync()));
       }
-      tf.dispose([shared, logScale, optimizer]);
+      tf.dispose([shared, logScale]);
+      optimizer.dispose();
       return trajectory;
     };
     const internal = run(false);
