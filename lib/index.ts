@@ -28,7 +28,7 @@ export {
   gradsMap,
   disposeGraph,
 } from './autograd';
-export type { BackwardOptions, GradOptions } from './autograd';
+export type { BackwardOptions, GradOptions, Variables, VariableLike } from './autograd';
 export { jac, jacToGrad, mtlBackward, mtlGrads } from './autojac';
 export type {
   JacBackwardOptions,

@@ -6,13 +6,14 @@ import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { differentiate, nodesOnPaths } from './backprop';
 import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
+import { variableList, type Variables } from './variable_list';
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
   /** The gradient of some scalar with respect to `tensor` (same shape); defaults to 1 for a scalar. */
   gradient?: tf.Tensor | tf.Tensor[];
   /** Variables whose `.grad` receives the result; defaults to every trainable variable reached. */
-  inputs?: tf.Variable[];
+  inputs?: Variables;
   /**
    * Keep the graph so it can be differentiated again. Default false: the saved tensors of the
    * recorded operations this pass goes through are disposed, and a later pass through them
@@ -144,19 +145,14 @@ export function leafVariables(
 export function backward(tensor: tf.Tensor | tf.Tensor[], options: BackwardOptions = {}): void {
   const outputs = asList(tensor, 'tensor');
   checkRecorded(outputs, 'tensor');
-  if (options.inputs !== undefined) {
-    if (!Array.isArray(options.inputs) || options.inputs.length === 0) {
-      throw new InvalidArgumentError('inputs', 'expected a non-empty array of tf.Variable.');
-    }
-    options.inputs.forEach((v, i) => {
-      if (!(v instanceof tf.Variable)) {
-        throw new InvalidArgumentError('inputs', `element ${i} is not a tf.Variable.`);
-      }
-    });
+  // PyTorch rejects `inputs=[]` ("cannot be empty"); any iterable of variables is accepted.
+  const given = options.inputs === undefined ? undefined : variableList(options.inputs, 'inputs');
+  if (given !== undefined && given.length === 0) {
+    throw new InvalidArgumentError('inputs', 'expected a non-empty list of tf.Variable.');
   }
   const seeds = seedsFor(outputs, options.gradient, 'gradient');
   try {
-    const inputs = options.inputs ?? leafVariables(outputs);
+    const inputs = given ?? leafVariables(outputs);
     const grads = differentiate(outputs, seeds, inputs, options.retainGraph ?? false);
     grads.forEach((g, i) => {
       if (g === null) return;

@@ -5,6 +5,7 @@
 export { record, disposeGraph, freeGraphsReaching } from './graph';
 export { backward, grad, leafVariables, isRecorded, dependsOn } from './differentiation';
 export type { BackwardOptions, GradOptions } from './differentiation';
+export type { Variables, VariableLike } from './variable_list';
 export {
   gradOf,
   jacOf,

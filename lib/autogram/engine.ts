@@ -14,10 +14,13 @@ export type { Layer } from './sites';
 /** Options of {@link Engine}. */
 export interface EngineOptions {
   /**
-   * The axis of the losses that indexes instances. Only `0` is supported: the instances must be
-   * independent along the first axis of every recorded tensor (TorchJD's `batch_dim=0`).
+   * The axis of the losses that indexes instances: `0` (default), the instances must be independent
+   * along the first axis of every recorded tensor (TorchJD's `batch_dim=0`); or `null`, no batch
+   * axis is assumed (TorchJD's `batch_dim=None`): the Gramian comes from one backward pass per
+   * element of the losses, exact for any model (instances coupled by BatchNormalization in
+   * training mode, attention across the batch…), as costly as the Jacobian.
    */
-  batchDim?: number;
+  batchDim?: number | null;
 }
 
 /** The gradients of `Σ ⟨seed, losses⟩` with respect to recorded tensors (disposed ones too). */
@@ -70,36 +73,29 @@ function isTrainableVariable(t: tf.Tensor): t is tf.Variable {
 export class Engine {
   /** The layers whose trainable weights the Gramian is taken with respect to. */
   readonly layers: Layer[];
-  /** The axis of the losses that indexes instances (always 0). */
-  readonly batchDim: number;
+  /** The axis of the losses that indexes instances: 0, or `null` for none (exact mode). */
+  readonly batchDim: 0 | null;
+  /**
+   * The names of the layers found when the engine was built that mix the instances of a batch
+   * when called with `training: true` (`BatchNormalization`). With `batchDim: 0`, a Gramian of
+   * losses recorded through them in training mode is refused (`computeGramian` throws); in
+   * inference mode they are exact. Empty with `batchDim: null`, where nothing needs refusing.
+   */
+  readonly batchMixingLayers: string[];
 
-  constructor(modelOrLayers: tf.LayersModel | Layer[], options: EngineOptions = {}) {
-    if (modelOrLayers instanceof tf.LayersModel) {
-      this.layers = [modelOrLayers];
-    } else if (Array.isArray(modelOrLayers) && modelOrLayers.length > 0) {
-      modelOrLayers.forEach((layer, i) => {
-        if (layer === null || typeof layer !== 'object' || !('trainableWeights' in layer)) {
-          throw new InvalidArgumentError('modelOrLayers', `element ${i} is not a tf layer.`);
-        }
-      });
-      this.layers = [...modelOrLayers];
-    } else {
-      throw new InvalidArgumentError(
-        'modelOrLayers',
-        'expected a tf.LayersModel or a non-empty array of tf layers.',
-      );
-    }
-    const batchDim = options.batchDim ?? 0;
-    if (batchDim !== 0) {
+  constructor(modelOrLayers: tf.LayersModel | Iterable<Layer>, options: EngineOptions = {}) {
+    this.layers = layerList(modelOrLayers);
+    const batchDim = options.batchDim === undefined ? 0 : options.batchDim;
+    if (batchDim !== 0 && batchDim !== null) {
       throw new InvalidArgumentError(
         'batchDim',
-        `only 0 is supported (instances along the first axis), got ${String(batchDim)}.`,
+        `expected 0 (instances along the first axis) or null (no batch axis: exact, one backward ` +
+          `pass per loss element), got ${String(batchDim)}.`,
       );
     }
     this.batchDim = batchDim;
-    const weightsKnown = this.layers.every(
-      (layer) => layer.built || layer instanceof tf.LayersModel,
-    );
+    this.batchMixingLayers = batchDim === null ? [] : batchMixingLayersOf(this.layers);
+    const weightsKnown = this.layers.every((layer) => layer.built || isModel(layer));
     if (weightsKnown && this.weights().length === 0) {
       throw new InvalidArgumentError('modelOrLayers', 'the layers have no trainable weights.');
     }
@@ -125,6 +121,14 @@ export class Engine {
    */
   computeGramian(losses: tf.Tensor): tf.Tensor2D {
     const { sites, fallbackWeights } = this.plan(losses);
+    if (sites.length === 0 && (this.batchDim === null || losses.rank === 0)) {
+      // No batch axis (or a scalar: one row): every row by its own backward pass, exact.
+      return tf.tidy(() =>
+        fallbackWeights.length === 0
+          ? (tf.zeros([losses.size, losses.size]) as tf.Tensor2D)
+          : rowGradientGramian(perRowGradients(losses, fallbackWeights)),
+      );
+    }
     const batchSize = losses.shape[0];
     const rowCount = losses.size;
     return tf.tidy(() => {
@@ -172,12 +176,6 @@ export class Engine {
     if (!(losses instanceof tf.Tensor) || losses.isDisposed) {
       throw new InvalidArgumentError('losses', 'expected a live tf.Tensor.');
     }
-    if (losses.rank === 0) {
-      throw new InvalidArgumentError(
-        'losses',
-        'expected one loss per instance (at least one axis, instances along axis 0), got a scalar.',
-      );
-    }
     if (!isRecorded(losses)) {
       throw new NotRecordedError(
         '`losses` was not computed inside record(): compute it inside `record(() => …)` so that ' +
@@ -188,23 +186,83 @@ export class Engine {
     if (weights.length === 0) {
       throw new InvalidArgumentError('modelOrLayers', 'the layers have no trainable weights.');
     }
-    const batchSize = losses.shape[0];
     const nodes = nodesOnPaths([losses], new Set(weights.map((w) => w.id))).path.map(({ node }) =>
       asRecordedNode(node),
     );
+    if (this.batchDim === null || losses.rank === 0) {
+      // Exact mode: every weight the losses reach, by per-row backward passes.
+      const reached = new Set(nodes.flatMap((node) => Object.values(node.inputs).map((t) => t.id)));
+      return { sites: [], fallbackWeights: weights.filter((w) => reached.has(w.id)) };
+    }
+    const batchSize = losses.shape[0];
     const mixing = findBatchMixingNode(nodes, batchSize);
     if (mixing !== undefined) {
+      const layers =
+        this.batchMixingLayers.length === 0
+          ? ''
+          : ` (layers that mix instances in training mode: ${this.batchMixingLayers.join(', ')})`;
       throw new InvalidArgumentError(
         'losses',
-        `the recorded operation ${mixing.kernelName} reduces over the batch axis, so instances are ` +
-          'not independent and the Gramian cannot be derived from one backward pass. Call ' +
-          'BatchNormalization layers with training: false (or replace them, e.g. by ' +
-          'LayerNormalization), and keep per-instance losses apart.',
+        `the recorded operation ${mixing.kernelName} reduces over the batch axis${layers}, so ` +
+          'instances are not independent and the Gramian cannot be derived from one backward ' +
+          'pass. Call BatchNormalization layers with training: false (or replace them, e.g. by ' +
+          'LayerNormalization), keep per-instance losses apart, or build the engine with ' +
+          '`batchDim: null` (exact, one backward pass per loss).',
       );
     }
     return planSites(nodes, weights, batchSize, convolutionAttrs(this.layers));
   }
 }
+
+/** True for a `tf.LayersModel` (or any container of layers), recognized by shape. */
+function isModel(layer: Layer): boolean {
+  return Array.isArray((layer as { layers?: unknown }).layers);
+}
+
+function isLayer(value: unknown): value is Layer {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    'trainableWeights' in value &&
+    typeof (value as { getClassName?: unknown }).getClassName === 'function'
+  );
+}
+
+/** A model, one layer, or any iterable of layers (`model.layers`, a `Set`…), as a list. */
+function layerList(value: unknown): Layer[] {
+  if (isLayer(value)) return [value];
+  const iterable =
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
+  const layers = iterable ? [...(value as Iterable<unknown>)] : [];
+  if (layers.length === 0) {
+    throw new InvalidArgumentError(
+      'modelOrLayers',
+      'expected a tf.LayersModel, a layer, or a non-empty iterable of tf layers.',
+    );
+  }
+  layers.forEach((layer, i) => {
+    if (!isLayer(layer)) {
+      throw new InvalidArgumentError('modelOrLayers', `element ${i} is not a tf layer.`);
+    }
+  });
+  return layers as Layer[];
+}
+
+/** Layers that mix the instances of a batch in training mode, nested models searched. */
+function batchMixingLayersOf(layers: Layer[]): string[] {
+  const found: string[] = [];
+  const visit = (layer: Layer) => {
+    if (isModel(layer)) (layer as tf.LayersModel).layers.forEach(visit);
+    else if (BATCH_MIXING_LAYERS.has(layer.getClassName())) found.push(layer.name);
+  };
+  layers.forEach(visit);
+  return found;
+}
+
+/** tfjs-layers classes whose training-mode call reduces over the batch. */
+const BATCH_MIXING_LAYERS = new Set(['BatchNormalization']);
 
 /** Repeats each instance `times` times, consecutively, to line up with (instance, task) rows. */
 function repeatRows(perInstance: tf.Tensor, times: number): tf.Tensor {

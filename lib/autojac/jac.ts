@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { freeGraphsReaching } from '../autograd';
+import { tensorListOf, type VariableLike } from '../autograd/variable_list';
 import { checkJacSeeds, checkRecorded, checkUnique, tensorList } from './checks';
 import { jacobiansAllowingRepeats } from './jacobian';
 
@@ -20,7 +21,8 @@ export interface JacOptions {
  * one row per scalar output: for each input, a tensor of shape `[nOutputs, ...input.shape]`, where
  * the outputs are flattened and concatenated in order. With `jacOutputs`, the Jacobians are
  * left-multiplied by them instead. Nothing is accumulated. The caller owns the returned tensors.
- * As TorchJD's `autojac.jac` (outputs must be distinct; inputs may repeat).
+ * As TorchJD's `autojac.jac` (outputs must be distinct; inputs may repeat; no inputs give an empty
+ * array). `inputs` may be any iterable, `model.trainableWeights` included.
  *
  * @example
  * ```ts
@@ -31,18 +33,20 @@ export interface JacOptions {
  */
 export function jac(
   outputs: tf.Tensor | tf.Tensor[],
-  inputs: tf.Tensor | tf.Tensor[],
+  inputs: tf.Tensor | Iterable<tf.Tensor | VariableLike>,
   options: JacOptions = {},
 ): tf.Tensor[] {
   const outputList = tensorList(outputs, 'outputs');
-  const inputList = tensorList(inputs, 'inputs');
+  // No inputs: no Jacobian to compute, an empty result (as TorchJD).
+  const inputList = tensorListOf(inputs, 'inputs');
   checkUnique(outputList, 'outputs');
   checkRecorded(outputList, 'outputs');
   const seeds =
     options.jacOutputs === undefined
       ? undefined
       : checkJacSeeds(options.jacOutputs, outputList, 'jacOutputs', 'outputs');
-  const jacobians = jacobiansAllowingRepeats(outputList, inputList, seeds);
+  const jacobians =
+    inputList.length === 0 ? [] : jacobiansAllowingRepeats(outputList, inputList, seeds);
   if (!options.retainGraph) freeGraphsReaching(outputList);
   return jacobians;
 }
