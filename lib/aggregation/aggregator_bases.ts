@@ -3,14 +3,14 @@ import { InvalidArgumentError, NumericalError } from '../errors';
 import { onHostMemoryBackend } from '../host_data';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
-import { checkIsMatrix, type Weighting } from './weighting_bases';
+import { checkIsMatrix, hasNoRows, type Weighting } from './weighting_bases';
 
 /**
  * Aggregates an `m × n` matrix (a Jacobian: one row per objective) into a vector of `n` values: the
  * update direction of Jacobian descent. Mirrors TorchJD's `Aggregator`.
  *
- * `apply(matrix)` checks that the matrix is a finite rank-2 tensor with at least one row, runs the
- * forward pre-hooks, `forward`, then the forward hooks.
+ * `apply(matrix)` checks that the matrix is a finite rank-2 tensor, runs the forward pre-hooks,
+ * `forward`, then the forward hooks. A matrix with no rows gives the zero vector, as in TorchJD.
  *
  * @example
  * ```ts
@@ -19,6 +19,23 @@ import { checkIsMatrix, type Weighting } from './weighting_bases';
  * ```
  */
 export abstract class Aggregator extends HookedModule<[tf.Tensor2D], tf.Tensor1D> {
+  /**
+   * A matrix with no rows (no objective) aggregates to the zero vector of its `n` columns, as in
+   * TorchJD, once validated (methods that need a minimum number of rows, Krum and TrimmedMean,
+   * still refuse it). A weighted aggregator gets there through its weighting (empty weights), with
+   * its hooks run; the others return it without running `forward` or the hooks.
+   */
+  override apply(matrix: tf.Tensor2D): tf.Tensor1D {
+    if (this.forwardTakesNoRows() || !hasNoRows(matrix)) return super.apply(matrix);
+    this.validate(matrix);
+    return tf.zeros([matrix.shape[1]]);
+  }
+
+  /** True when `forward` itself gives the zero vector for a matrix with no rows. */
+  protected forwardTakesNoRows(): boolean {
+    return false;
+  }
+
   protected override validate(matrix: tf.Tensor2D): void {
     checkIsMatrix(matrix, 'matrix');
     checkIsFinite(matrix, 'matrix');
@@ -74,6 +91,11 @@ export class WeightedAggregator extends Aggregator {
     private readonly weightingChecksFiniteness = false,
   ) {
     super();
+  }
+
+  // No rows: the weighting gives no weights, and `wᵀJ` is the zero vector.
+  protected override forwardTakesNoRows(): boolean {
+    return true;
   }
 
   protected override validate(matrix: tf.Tensor2D): void {

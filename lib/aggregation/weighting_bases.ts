@@ -12,6 +12,21 @@ import { HookedModule } from '../hooks';
  * ```
  */
 export abstract class Weighting extends HookedModule<[tf.Tensor2D], tf.Tensor1D> {
+  /**
+   * A statistic with no rows (a 0 × 0 Gramian, a 0 × n matrix) gives an empty weight vector, as in
+   * TorchJD, once validated; `forward` (and so any state) and the hooks are not run for it.
+   */
+  override apply(stat: tf.Tensor2D): tf.Tensor1D {
+    if (this.forwardTakesNoRows() || !hasNoRows(stat)) return super.apply(stat);
+    this.validate(stat);
+    return tf.zeros([0]);
+  }
+
+  /** True when `forward` itself handles a statistic with no rows. */
+  protected forwardTakesNoRows(): boolean {
+    return false;
+  }
+
   protected override validate(stat: tf.Tensor2D): void {
     checkIsMatrix(stat, this.statName());
   }
@@ -59,6 +74,11 @@ class ComposedWeighting extends Weighting {
     super();
   }
 
+  // The inner weighting decides (and validates) what no rows give.
+  protected override forwardTakesNoRows(): boolean {
+    return true;
+  }
+
   forward(stat: tf.Tensor2D): tf.Tensor1D {
     const transformed = this.fn(stat);
     try {
@@ -73,7 +93,7 @@ class ComposedWeighting extends Weighting {
   }
 }
 
-/** Throws an `InvalidArgumentError` naming `argument` unless `value` is a 2-D tf.Tensor with m ≥ 1. */
+/** Throws an `InvalidArgumentError` naming `argument` unless `value` is a 2-D tf.Tensor. */
 export function checkIsMatrix(value: unknown, argument: string): asserts value is tf.Tensor2D {
   if (!(value instanceof tf.Tensor)) {
     throw new InvalidArgumentError(argument, `expected a tf.Tensor2D, got ${describe(value)}.`);
@@ -84,13 +104,15 @@ export function checkIsMatrix(value: unknown, argument: string): asserts value i
       `expected a tensor of rank 2, got shape [${value.shape}].`,
     );
   }
-  if (value.shape[0] === 0) {
-    throw new InvalidArgumentError(argument, 'expected at least one row, got shape [0, …].');
-  }
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}
+
+/** True for a live rank-2 tensor with no rows (what aggregates to zeros). */
+export function hasNoRows(value: unknown): value is tf.Tensor2D {
+  return value instanceof tf.Tensor && !value.isDisposed && value.rank === 2 && value.shape[0] === 0;
 }
