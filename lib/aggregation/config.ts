@@ -31,11 +31,19 @@ export interface ConFIGOptions {
  * ```
  */
 export class ConFIG extends Aggregator {
-  readonly prefVector: PrefVector;
+  private preference: PrefVector;
 
   constructor({ prefVector }: ConFIGOptions = {}) {
     super();
-    this.prefVector = new PrefVector(prefVector);
+    this.preference = new PrefVector(prefVector);
+  }
+
+  /** The preference vector, or `undefined` for uniform `1/m`; setting it validates it, as TorchJD. */
+  get prefVector(): number[] | undefined {
+    return this.preference.values === undefined ? undefined : [...this.preference.values];
+  }
+  set prefVector(value: tf.Tensor1D | number[] | undefined) {
+    this.preference = new PrefVector(value);
   }
 
   /** Finiteness is checked on the Gramian (a NaN or ∞ in the matrix always reaches it). */
@@ -45,7 +53,7 @@ export class ConFIG extends Aggregator {
 
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const [m, n] = matrix.shape;
-    const w = this.prefVector.weightsFor(m);
+    const w = this.preference.weightsFor(m);
     const gramian = computeGramian(matrix);
     const g = toMatrix64(gramian);
     gramian.dispose();
@@ -74,6 +82,6 @@ export class ConFIG extends Aggregator {
   }
 
   override toString(): string {
-    return `ConFIG${this.prefVector.nameSuffix()}`;
+    return `ConFIG${this.preference.nameSuffix()}`;
   }
 }

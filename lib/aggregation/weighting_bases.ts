@@ -114,5 +114,7 @@ function describe(value: unknown): string {
 
 /** True for a live rank-2 tensor with no rows (what aggregates to zeros). */
 export function hasNoRows(value: unknown): value is tf.Tensor2D {
-  return value instanceof tf.Tensor && !value.isDisposed && value.rank === 2 && value.shape[0] === 0;
+  return (
+    value instanceof tf.Tensor && !value.isDisposed && value.rank === 2 && value.shape[0] === 0
+  );
 }

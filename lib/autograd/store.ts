@@ -100,7 +100,10 @@ export function clearJac(variables: tf.Variable[]): void {
  * ```
  */
 export function zeroGrad(variables?: Variables): void {
-  const list = variables === undefined ? [...store.keys()] : variableList(variables, 'variables', { allowDisposed: true });
+  const list =
+    variables === undefined
+      ? [...store.keys()]
+      : variableList(variables, 'variables', { allowDisposed: true });
   for (const variable of list) {
     const slots = store.get(variable);
     if (slots === undefined) continue;
@@ -126,7 +129,10 @@ export function zeroGrad(variables?: Variables): void {
  */
 export function gradsMap(variables?: Variables): tf.NamedTensorMap {
   const map: tf.NamedTensorMap = {};
-  const list = variables === undefined ? [...store.keys()] : variableList(variables, 'variables', { allowDisposed: true });
+  const list =
+    variables === undefined
+      ? [...store.keys()]
+      : variableList(variables, 'variables', { allowDisposed: true });
   for (const variable of list) {
     const grad = gradOf(variable);
     if (grad !== null) map[variable.name] = grad;

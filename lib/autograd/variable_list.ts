@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../errors';
  * What a parameter list may hold: a `tf.Variable`, or a tfjs-layers `LayerVariable` (what
  * `layer.trainableWeights` holds), whose `read()` gives its variable.
  */
-export type VariableLike = tf.Variable | { read(): tf.Variable };
+export type VariableLike = tf.Variable | { read(): tf.Tensor };
 
 /** Any iterable of variables: `tf.Variable[]`, `model.trainableWeights`, a `Set`, a generator… */
 export type Variables = Iterable<VariableLike>;

@@ -83,7 +83,10 @@ export class Engine {
    */
   readonly batchMixingLayers: string[];
 
-  constructor(modelOrLayers: tf.LayersModel | Iterable<Layer>, options: EngineOptions = {}) {
+  constructor(
+    modelOrLayers: tf.LayersModel | Layer | Iterable<Layer>,
+    options: EngineOptions = {},
+  ) {
     this.layers = layerList(modelOrLayers);
     const batchDim = options.batchDim === undefined ? 0 : options.batchDim;
     if (batchDim !== 0 && batchDim !== null) {
