@@ -60,4 +60,5 @@ export { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
 export { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
 export { installDepthwiseConv2dBackprop } from './wasm_depthwise_conv2d_backprop';
 export * from './errors';
+export { NotDifferentiableError } from './autograd/non_differentiable';
 export type { RemovableHandle, ForwardHook, ForwardPreHook } from './hooks';

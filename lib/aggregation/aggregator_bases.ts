@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { onHostMemoryBackend } from '../host_data';
+import { guardNonDifferentiable } from '../autograd/non_differentiable';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
 import { checkIsMatrix, hasNoRows, type Weighting } from './weighting_bases';
@@ -26,9 +27,22 @@ export abstract class Aggregator extends HookedModule<[tf.Tensor2D], tf.Tensor1D
    * its hooks run; the others return it without running `forward` or the hooks.
    */
   override apply(matrix: tf.Tensor2D): tf.Tensor1D {
-    if (this.forwardTakesNoRows() || !hasNoRows(matrix)) return super.apply(matrix);
+    if (this.forwardTakesNoRows() || !hasNoRows(matrix)) {
+      const output = super.apply(matrix);
+      return this.differentiable() ? output : guardNonDifferentiable(output, [matrix], `${this}`);
+    }
     this.validate(matrix);
     return tf.zeros([matrix.shape[1]]);
+  }
+
+  /**
+   * True when tfjs can differentiate the output with respect to the matrix correctly. False by
+   * default: the output is computed from values read in JavaScript, and a backward pass through
+   * it (inside `record` or `tf.grad`) throws `NotDifferentiableError` instead of silently
+   * treating them as constants.
+   */
+  protected differentiable(): boolean {
+    return false;
   }
 
   /** True when `forward` itself gives the zero vector for a matrix with no rows. */
@@ -95,6 +109,12 @@ export class WeightedAggregator extends Aggregator {
 
   // No rows: the weighting gives no weights, and `wᵀJ` is the zero vector.
   protected override forwardTakesNoRows(): boolean {
+    return true;
+  }
+
+  // `wᵀJ` is a tfjs product; the weighting guards its weights itself when they cannot be
+  // differentiated.
+  protected override differentiable(): boolean {
     return true;
   }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
+import { guardNonDifferentiable } from '../autograd/non_differentiable';
 import { HookedModule } from '../hooks';
 
 /**
@@ -17,9 +18,22 @@ export abstract class Weighting extends HookedModule<[tf.Tensor2D], tf.Tensor1D>
    * TorchJD, once validated; `forward` (and so any state) and the hooks are not run for it.
    */
   override apply(stat: tf.Tensor2D): tf.Tensor1D {
-    if (this.forwardTakesNoRows() || !hasNoRows(stat)) return super.apply(stat);
+    if (this.forwardTakesNoRows() || !hasNoRows(stat)) {
+      const weights = super.apply(stat);
+      return this.differentiable() ? weights : guardNonDifferentiable(weights, [stat], `${this}`);
+    }
     this.validate(stat);
     return tf.zeros([0]);
+  }
+
+  /**
+   * True when tfjs can differentiate the weights with respect to the statistic correctly (they do
+   * not depend on it: Mean, Sum, Constant, Random). False by default: the weights are computed in
+   * JavaScript, and a backward pass through them (inside `record` or `tf.grad`) throws
+   * `NotDifferentiableError` instead of silently treating them as constants.
+   */
+  protected differentiable(): boolean {
+    return false;
   }
 
   /** True when `forward` itself handles a statistic with no rows. */
@@ -76,6 +90,11 @@ class ComposedWeighting extends Weighting {
 
   // The inner weighting decides (and validates) what no rows give.
   protected override forwardTakesNoRows(): boolean {
+    return true;
+  }
+
+  // The inner weighting guards its own output.
+  protected override differentiable(): boolean {
     return true;
   }
 

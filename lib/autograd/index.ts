@@ -16,6 +16,7 @@ export {
   clearJac,
 } from './store';
 export { recordedNodes } from './recorded_nodes';
+export { NotDifferentiableError, guardNonDifferentiable } from './non_differentiable';
 export type { RecordedNode } from './recorded_nodes';
 export { GraphFreedError, NotRecordedError } from '../errors';
 /**
