@@ -54,8 +54,12 @@ function isTrainableVariable(t: tf.Tensor): t is tf.Variable {
  *   exact, slower.
  *
  * A recorded reduction over the batch axis (e.g. `BatchNormalization` called with
- * `training: true`) mixes instances; `computeGramian` then throws an `InvalidArgumentError` rather
- * than return a wrong Gramian.
+ * `training: true`; such layers are listed in `batchMixingLayers` when the engine is built) mixes
+ * instances; `computeGramian` then throws an `InvalidArgumentError` rather than return a wrong
+ * Gramian. Instances coupled otherwise (a matmul or gather across the batch) are not detected:
+ * build the engine with `batchDim: null` for such models, which assumes nothing and is exact (one
+ * backward pass per loss element, TorchJD's `batch_dim=None`). A scalar output gives the 1 × 1
+ * Gramian `‖∇ℓ‖²` in either mode.
  *
  * A losses tensor with more than one axis is treated as the flat vector of its elements (row-major),
  * as TorchJD ≥ 0.12: a [b, t] matrix gives a [b·t, b·t] Gramian (one backward pass per column).
@@ -156,7 +160,8 @@ export class Engine {
   /**
    * Which rule `computeGramian(losses)` would use for each trainable weight the losses depend on
    * (weight name → `'dense' | 'bias' | 'embedding' | 'conv2d' | 'broadcast' | 'fallback'`): to check that a model
-   * takes the fast paths. Computes nothing.
+   * takes the fast paths (with `batchDim: null` or a scalar, every weight is `'fallback'`: one
+   * backward pass per loss element). Computes nothing.
    *
    * @example
    * ```ts
