@@ -117,6 +117,24 @@ describe('what stays differentiable', () => {
     tf.dispose([dp, loss, update, p]);
   });
 
+  it('inside record, steps that call a guarded method keep tf.memory().numTensors flat', () => {
+    const p = tf.variable(tf.tensor1d([1, 2]));
+    const step = () => {
+      const { loss, update } = record(() => ({
+        loss: tf.sum(tf.square(p)),
+        update: new agg.MGDA().apply(tf.stack([p, tf.neg(p)]) as tf.Tensor2D),
+      }));
+      backward(loss);
+      zeroGrad();
+      tf.dispose([loss, update]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    p.dispose();
+  });
+
   it('outside a tape the output is returned as is, and nothing leaks in a tape', () => {
     const matrix = J();
     const A = new agg.UPGrad();

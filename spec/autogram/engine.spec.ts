@@ -388,6 +388,27 @@ describe('TorchJD semantics: batchDim null, scalar output, batch-mixing layers',
     tf.dispose([G, losses, inference, x]);
   });
 
+  it('batchDim: null keeps tf.memory().numTensors flat over many steps', () => {
+    const model = bnModel();
+    const engine = new Engine(model, { batchDim: null });
+    const x = tf.randomNormal([4, 3], 0, 1, 'float32', 5);
+    const step = () => {
+      const losses = record(() =>
+        tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor), 1),
+      );
+      const G = engine.computeGramian(losses);
+      const weights = tf.tidy(() => tf.div(tf.onesLike(losses), 4));
+      backward(losses, { gradient: weights });
+      zeroGrad();
+      tf.dispose([G, losses, weights]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
   it('the layers may be one layer, or any iterable of layers', () => {
     const model = bnModel();
     const fromSet = new Engine(new Set(model.layers));
