@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { guardNonDifferentiable } from '../autograd/non_differentiable';
+import { isTensorLike } from '../autograd/variable_list';
 import { HookedModule } from '../hooks';
 
 /**
@@ -133,7 +134,5 @@ function describe(value: unknown): string {
 
 /** True for a live rank-2 tensor with no rows (what aggregates to zeros). */
 export function hasNoRows(value: unknown): value is tf.Tensor2D {
-  return (
-    value instanceof tf.Tensor && !value.isDisposed && value.rank === 2 && value.shape[0] === 0
-  );
+  return isTensorLike(value) && !value.isDisposed && value.rank === 2 && value.shape[0] === 0;
 }
