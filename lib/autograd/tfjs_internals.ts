@@ -118,8 +118,16 @@ export function runOnFreshTape<T>(fn: () => T): { result: T; nodes: TapeNode[] }
  * `optimizer.minimize`… (outside a kernel's own forward function).
  */
 export function isTapeRecording(): boolean {
-  const { state } = engineInternals();
-  return state.activeTape !== null && state.gradientDepth > 0 && state.kernelDepth === 0;
+  // Read defensively, without engineInternals()' check: aggregators call this on every apply and
+  // must keep working on a tfjs whose internals differ (nothing is then guarded).
+  const state = (tf.engine() as unknown as { state?: Partial<EngineState> }).state;
+  return (
+    state !== undefined &&
+    Array.isArray(state.activeTape) &&
+    typeof state.gradientDepth === 'number' &&
+    state.gradientDepth > 0 &&
+    state.kernelDepth === 0
+  );
 }
 
 /**
