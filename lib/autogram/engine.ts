@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { differentiate, isRecorded, nodesOnPaths } from '../autograd';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
-import { findBatchMixingNode } from './batch_mixing';
+import { batchMixingLayersOf, findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';
 import { asRecordedNode, convolutionAttrs, planSites, type Layer, type Site } from './sites';
 
@@ -257,20 +257,6 @@ function layerList(value: unknown): Layer[] {
   });
   return layers as Layer[];
 }
-
-/** Layers that mix the instances of a batch in training mode, nested models searched. */
-function batchMixingLayersOf(layers: Layer[]): string[] {
-  const found: string[] = [];
-  const visit = (layer: Layer) => {
-    if (isModel(layer)) (layer as tf.LayersModel).layers.forEach(visit);
-    else if (BATCH_MIXING_LAYERS.has(layer.getClassName())) found.push(layer.name);
-  };
-  layers.forEach(visit);
-  return found;
-}
-
-/** tfjs-layers classes whose training-mode call reduces over the batch. */
-const BATCH_MIXING_LAYERS = new Set(['BatchNormalization']);
 
 /** Repeats each instance `times` times, consecutively, to line up with (instance, task) rows. */
 function repeatRows(perInstance: tf.Tensor, times: number): tf.Tensor {
