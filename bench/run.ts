@@ -7,10 +7,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { useFastestBackend } from '../lib/backend';
+import { useFastestBackend } from '../lib';
 import type { BenchOptions, BenchRow } from './common';
 
-const SUITES = ['autograd', 'aggregation', 'autojac', 'autogram'].filter((suite) =>
+const SUITES = ['autograd', 'aggregation', 'autojac', 'autogram', 'training'].filter((suite) =>
   fs.existsSync(path.join(__dirname, `${suite}.ts`)),
 );
 

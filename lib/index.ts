@@ -14,8 +14,10 @@ import * as autogram from './autogram';
 import * as autojac from './autojac';
 import * as linalg from './linalg';
 import * as scalarization from './scalarization';
+import * as training from './training';
 
 export { aggregation, autograd, autogram, autojac, linalg, scalarization };
+export { training };
 
 export * from './aggregation';
 export {
@@ -51,14 +53,27 @@ export {
   STCH,
   UW,
 } from './scalarization';
+export { jdFit, jdFitDataset } from './training';
+export type { JdFitArgs, JdFitDatasetArgs, JdOptions } from './training';
 export { ActiveSetProjector, QuadprogProjector } from './linalg';
 export type { DualConeProjector, QuadprogProjectorOptions } from './linalg';
-export { useFastestBackend } from './backend';
-export type { BackendName } from './backend';
-export { installFastTransposedMatMul } from './wasm_matmul';
-export { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
-export { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
-export { installDepthwiseConv2dBackprop } from './wasm_depthwise_conv2d_backprop';
+export {
+  BackendUnavailableError,
+  chooseFastestBackend,
+  useFastestBackend,
+  installFastTransposedMatMul,
+  installConv2DBackpropFilter,
+  installConv2DBackpropInput,
+  installDepthwiseConv2dBackprop,
+} from './backend';
+export type {
+  BackendAttempt,
+  BackendChoice,
+  BackendEnvironment,
+  BackendModule,
+  BackendName,
+  UseFastestBackendOptions,
+} from './backend';
 export * from './errors';
 export { NotDifferentiableError } from './autograd/non_differentiable';
 export type { RemovableHandle, ForwardHook, ForwardPreHook } from './hooks';

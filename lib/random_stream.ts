@@ -3,6 +3,7 @@
  * GradDrop's masks…). Reproducible for a given seed; it does not replay PyTorch's stream.
  */
 import { InvalidArgumentError } from './errors';
+import { softmax } from './linalg/softmax';
 
 /** A seedable uniform generator on [0, 1) (mulberry32); `Math.random` without a seed. */
 export function uniformGenerator(seed?: number): () => number {
@@ -35,14 +36,6 @@ export function uniformFiller(seed?: number): (out: Float32Array) => void {
       out[k] = ((t ^ (t >>> 14)) >>> 8) * 5.9604644775390625e-8; // 2⁻²⁴
     }
   };
-}
-
-/** Softmax in float64, shifted by the maximum so that no exponential overflows. */
-export function softmax(logits: number[]): number[] {
-  const max = Math.max(...logits);
-  const exps = logits.map((z) => Math.exp(z - max));
-  const total = exps.reduce((s, e) => s + e, 0);
-  return exps.map((e) => e / total);
 }
 
 /** A random stream that can be restarted from its seed. */

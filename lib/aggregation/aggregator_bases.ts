@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NumericalError } from '../errors';
-import { onHostMemoryBackend } from '../host_data';
+import { onHostMemoryBackend } from '../backend/host_data';
 import { guardNonDifferentiable } from '../autograd/non_differentiable';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { readVectorOption, vectorToString } from '../linalg/vector';
 import { HostPassAggregator, nonFiniteMatrixError } from './aggregator_bases';
-import { onHostMemoryBackend, readFloat32 } from '../host_data';
+import { onHostMemoryBackend, readFloat32 } from '../backend/host_data';
 import { uniformFiller } from '../random_stream';
 
 /** Options of {@link GradDrop}. */

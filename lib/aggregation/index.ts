@@ -4,6 +4,7 @@
  */
 export { Aggregator, WeightedAggregator, GramianWeightedAggregator } from './aggregator_bases';
 export { Weighting, GramianWeighting, MatrixWeighting } from './weighting_bases';
+export { LossAwareAggregator, isLossAware } from './loss_aware';
 export { Constant, ConstantWeighting } from './constant';
 export { DualProj, DualProjWeighting } from './dualproj';
 export type { DualProjOptions } from './dualproj';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { onHostMemoryBackend, readFloat32 } from '../host_data';
+import { onHostMemoryBackend, readFloat32 } from '../backend/host_data';
 import { InvalidArgumentError } from '../errors';
 import { HostPassAggregator, nonFiniteMatrixError } from './aggregator_bases';
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { guardNonDifferentiable } from '../autograd/non_differentiable';
-import { isTensorLike } from '../autograd/variable_list';
 import { HookedModule } from '../hooks';
+import { isTensor } from '../tfjs_guards';
 
 /**
  * Extracts a vector of `m` weights from a statistic of an `m × n` matrix: the matrix itself, or
@@ -115,7 +115,7 @@ class ComposedWeighting extends Weighting {
 
 /** Throws an `InvalidArgumentError` naming `argument` unless `value` is a 2-D tf.Tensor. */
 export function checkIsMatrix(value: unknown, argument: string): asserts value is tf.Tensor2D {
-  if (!(value instanceof tf.Tensor)) {
+  if (!isTensor(value)) {
     throw new InvalidArgumentError(argument, `expected a tf.Tensor2D, got ${describe(value)}.`);
   }
   if (value.rank !== 2) {
@@ -134,5 +134,5 @@ function describe(value: unknown): string {
 
 /** True for a live rank-2 tensor with no rows (what aggregates to zeros). */
 export function hasNoRows(value: unknown): value is tf.Tensor2D {
-  return isTensorLike(value) && !value.isDisposed && value.rank === 2 && value.shape[0] === 0;
+  return isTensor(value) && !value.isDisposed && value.rank === 2 && value.shape[0] === 0;
 }

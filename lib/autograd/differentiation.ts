@@ -7,6 +7,7 @@ import { differentiate, nodesOnPaths } from './backprop';
 import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
 import { variableList, type Variables } from './variable_list';
+import { isTensor, isVariable } from '../tfjs_guards';
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
@@ -38,7 +39,7 @@ function asList(value: tf.Tensor | tf.Tensor[], argument: string): tf.Tensor[] {
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0) throw new InvalidArgumentError(argument, 'expected at least one tensor.');
   list.forEach((t, i) => {
-    if (!(t instanceof tf.Tensor)) {
+    if (!isTensor(t)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
     }
     if (t.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
@@ -108,7 +109,7 @@ export function leafVariables(
   const used = new Map<tf.Variable, number>();
   // An output may be a variable itself (PyTorch's `leaf.backward()`): it is its own leaf.
   for (const output of outputs) {
-    if (output instanceof tf.Variable && output.trainable && needed.has(output.id)) {
+    if (isVariable(output) && output.trainable && needed.has(output.id)) {
       used.set(output, -1);
     }
   }
@@ -118,7 +119,7 @@ export function leafVariables(
     for (const input of Object.values(node.inputs)) {
       if (excluded.has(input.id)) continue;
       needed.add(input.id);
-      if (input instanceof tf.Variable && input.trainable) used.set(input, i);
+      if (isVariable(input) && input.trainable) used.set(input, i);
     }
   }
   return [...used.entries()].sort((a, b) => a[1] - b[1]).map(([variable]) => variable);

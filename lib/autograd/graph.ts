@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraphFreedError } from '../errors';
 import { runOnFreshTape, type TapeNode } from './tfjs_internals';
+import { isTensor, isVariable } from '../tfjs_guards';
 
 /** The tape of one `record` call. */
 export class Graph {
@@ -80,7 +81,7 @@ export function graphOf(tensor: tf.Tensor): Graph | undefined {
 
 /** Every tensor in a (possibly nested) container of arrays and plain objects. */
 export function tensorsIn(value: unknown, found: tf.Tensor[] = []): tf.Tensor[] {
-  if (value instanceof tf.Tensor) found.push(value);
+  if (isTensor(value)) found.push(value);
   else if (Array.isArray(value)) for (const item of value) tensorsIn(item, found);
   else if (value !== null && typeof value === 'object' && value.constructor === Object) {
     for (const item of Object.values(value)) tensorsIn(item, found);
@@ -142,7 +143,7 @@ export function record<T>(fn: () => T): T {
     for (const input of Object.values(node.inputs)) {
       const upstream = graphOfTensor.get(input);
       if (upstream !== undefined && upstream !== graph) graph.upstream.add(upstream);
-      if (input instanceof tf.Variable) recordedLeaves.add(input);
+      if (isVariable(input)) recordedLeaves.add(input);
     }
   }
   if (nodes.length > 0) liveGraphs.add(graph);

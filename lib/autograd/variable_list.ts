@@ -6,6 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
+import { isTensor, isVariable } from '../tfjs_guards';
 
 /**
  * What a parameter list may hold: a `tf.Variable`, or a tfjs-layers `LayerVariable` (what
@@ -16,39 +17,19 @@ export type VariableLike = tf.Variable | { read(): tf.Tensor };
 /** Any iterable of variables: `tf.Variable[]`, `model.trainableWeights`, a `Set`, a generator… */
 export type Variables = Iterable<VariableLike>;
 
-/**
- * True for a tensor, recognized by its shape rather than `instanceof`, which fails when the user's
- * tree holds two copies of tfjs.
- */
-export function isTensorLike(value: unknown): value is tf.Tensor {
-  if (value === null || typeof value !== 'object') return false;
-  const t = value as Partial<tf.Tensor>;
-  return (
-    Array.isArray(t.shape) &&
-    typeof t.dtype === 'string' &&
-    typeof t.dataSync === 'function' &&
-    'dataId' in t
-  );
-}
-
-/** True for a `tf.Variable` (a tensor that can be assigned), by shape. */
-export function isVariableLike(value: unknown): value is tf.Variable {
-  return isTensorLike(value) && typeof (value as tf.Variable).assign === 'function';
-}
-
 /** True for a tfjs-layers `LayerVariable` (not itself a tensor; `read()` gives its variable). */
 function isLayerVariable(value: unknown): value is { read(): unknown } {
   return (
     value !== null &&
     typeof value === 'object' &&
-    !isTensorLike(value) &&
+    !isTensor(value) &&
     typeof (value as { read?: unknown }).read === 'function'
   );
 }
 
 /** The elements of `value` when it is iterable (and not a string or a tensor), else `undefined`. */
 function elementsOf(value: unknown): unknown[] | undefined {
-  if (value === null || typeof value !== 'object' || isTensorLike(value)) return undefined;
+  if (value === null || typeof value !== 'object' || isTensor(value)) return undefined;
   if (Array.isArray(value)) return value;
   if (typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') return undefined;
   return [...(value as Iterable<unknown>)];
@@ -80,7 +61,7 @@ export function variableList(
   }
   return elements.map((element, i) => {
     const variable = isLayerVariable(element) ? element.read() : element;
-    if (!isVariableLike(variable)) {
+    if (!isVariable(variable)) {
       throw new InvalidArgumentError(
         argument,
         `element ${i} is not a tf.Variable (nor a LayerVariable of tfjs-layers).`,
@@ -98,14 +79,14 @@ export function variableList(
  * {@link variableList}, a `LayerVariable` replaced by its variable. Does not check emptiness.
  */
 export function tensorListOf(value: unknown, argument: string): tf.Tensor[] {
-  if (isTensorLike(value)) return [value];
+  if (isTensor(value)) return [value];
   const elements = elementsOf(value);
   if (elements === undefined) {
     throw new InvalidArgumentError(argument, 'expected a tf.Tensor or an iterable of tf.Tensor.');
   }
   return elements.map((element, i) => {
     const tensor = isLayerVariable(element) ? element.read() : element;
-    if (!isTensorLike(tensor)) {
+    if (!isTensor(tensor)) {
       throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
     }
     if (tensor.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);

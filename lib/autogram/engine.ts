@@ -8,6 +8,7 @@ import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { batchMixingLayersOf, findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';
 import { asRecordedNode, convolutionAttrs, planSites, type Layer, type Site } from './sites';
+import { isLayer, isLayersModel, isTensor, isVariable } from '../tfjs_guards';
 
 export type { Layer } from './sites';
 
@@ -30,7 +31,7 @@ function gradientsAt(losses: tf.Tensor, seed: tf.Tensor, targets: tf.Tensor[]): 
 }
 
 function isTrainableVariable(t: tf.Tensor): t is tf.Variable {
-  return t instanceof tf.Variable && t.trainable;
+  return isVariable(t) && t.trainable;
 }
 
 /**
@@ -181,7 +182,7 @@ export class Engine {
     sites: (Site & { weight: tf.Variable })[];
     fallbackWeights: tf.Variable[];
   } {
-    if (!(losses instanceof tf.Tensor) || losses.isDisposed) {
+    if (!isTensor(losses) || losses.isDisposed) {
       throw new InvalidArgumentError('losses', 'expected a live tf.Tensor.');
     }
     if (!isRecorded(losses)) {
@@ -222,23 +223,14 @@ export class Engine {
   }
 }
 
-/** True for a `tf.LayersModel` (or any container of layers), recognized by shape. */
+/** True for a model (a layer made of layers), recognized by its members. */
 function isModel(layer: Layer): boolean {
-  return Array.isArray((layer as { layers?: unknown }).layers);
-}
-
-function isLayer(value: unknown): value is Layer {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    'trainableWeights' in value &&
-    typeof (value as { getClassName?: unknown }).getClassName === 'function'
-  );
+  return isLayersModel(layer) || Array.isArray((layer as { layers?: unknown }).layers);
 }
 
 /** A model, one layer, or any iterable of layers (`model.layers`, a `Set`…), as a list. */
 function layerList(value: unknown): Layer[] {
-  if (isLayer(value)) return [value];
+  if (isLayer(value)) return [value as Layer];
   const iterable =
     value !== null &&
     typeof value === 'object' &&

@@ -12,6 +12,7 @@ import {
   embeddingGramian,
   rowGradientGramian,
 } from './gramian_rules';
+import { isLayersModel } from '../tfjs_guards';
 
 /** A tfjs layer (the element type of `tf.LayersModel.layers`). */
 export type Layer = tf.LayersModel['layers'][number];
@@ -63,7 +64,7 @@ const FUSED_CONV2D = 'fusedConv2d__op';
 export function convolutionAttrs(layers: Layer[]): Map<number, Record<string, unknown>> {
   const found = new Map<number, Record<string, unknown>>();
   const visit = (layer: Layer) => {
-    if (layer instanceof tf.LayersModel) {
+    if (isLayersModel(layer)) {
       layer.layers.forEach(visit);
       return;
     }

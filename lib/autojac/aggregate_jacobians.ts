@@ -9,6 +9,7 @@ import {
   WeightedAggregator,
   type Aggregator,
 } from '../aggregation/aggregator_bases';
+import { isLossAware } from '../aggregation/loss_aware';
 import { NumericalError } from '../errors';
 
 /** The gradients, shaped like the variables, and the weights when the aggregator uses some. */
@@ -24,6 +25,7 @@ export interface AggregatedJacobians {
 export function canUseGramianSum(aggregator: Aggregator): aggregator is GramianWeightedAggregator {
   return (
     aggregator instanceof GramianWeightedAggregator &&
+    !isLossAware(aggregator) &&
     !aggregator.hasHooks() &&
     !aggregator.weighting.hasHooks()
   );
@@ -41,11 +43,13 @@ export function throwNonFinite(): never {
  * Aggregates the Jacobians (`[m, ...variableShape]` each, same m) into one gradient per variable.
  * With `gramianSum` (see {@link canUseGramianSum}), `G = Σ_v J_v J_vᵀ` and `g_v = wᵀ J_v`, which is
  * exactly what the aggregator would compute on the concatenated matrix, without building it.
+ * `losses` (one value per row) go to a loss-aware aggregator; without them it throws.
  */
 export function aggregateJacobians(
   jacobians: tf.Tensor[],
   aggregator: Aggregator,
   gramianSum: boolean,
+  losses?: ArrayLike<number>,
 ): AggregatedJacobians {
   const m = jacobians[0].shape[0];
   const matrices = jacobians.map((j) => j.reshape([m, -1]) as tf.Tensor2D);
@@ -81,7 +85,10 @@ export function aggregateJacobians(
           : undefined;
       let vector: tf.Tensor1D;
       try {
-        vector = aggregator.apply(matrix);
+        vector =
+          isLossAware(aggregator) && losses !== undefined
+            ? aggregator.applyWithLosses(matrix, losses)
+            : aggregator.apply(matrix);
       } finally {
         capture?.remove();
       }

@@ -15,6 +15,11 @@ export interface JacToGradOptions {
    * Gramian-based aggregator without hooks). Default false, as TorchJD.
    */
   optimizeGramianComputation?: boolean;
+  /**
+   * The current value of each objective (one per Jacobian row), for an aggregator that needs them
+   * (`needsLosses`: GradNorm, DB-MTL, IMTL…).
+   */
+  losses?: tf.Tensor | ArrayLike<number>;
 }
 
 /**
@@ -70,13 +75,22 @@ export function jacToGrad(
       );
     }
   }
+  const losses = options.losses === undefined ? undefined : lossList(options.losses);
   const { gradients, weights } = aggregateJacobians(
     jacobians,
     aggregator,
     options.optimizeGramianComputation ?? false,
+    losses,
   );
   gradients.forEach((g, i) => accumulateGrad(vars[i], g));
   tf.dispose(gradients);
   if (!options.retainJac) clearJac(vars);
   return weights;
+}
+
+function lossList(losses: tf.Tensor | ArrayLike<number>): ArrayLike<number> {
+  if (typeof (losses as tf.Tensor).dataSync !== 'function') return losses as ArrayLike<number>;
+  const tensor = losses as tf.Tensor;
+  if (tensor.isDisposed) throw new InvalidArgumentError('losses', 'the tensor is disposed.');
+  return tensor.dataSync();
 }

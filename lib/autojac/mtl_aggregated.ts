@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isAllFinite, type Aggregator } from '../aggregation/aggregator_bases';
+import { isLossAware } from '../aggregation/loss_aware';
+import { InvalidArgumentError } from '../errors';
 import { aggregateJacobians, canUseGramianSum, throwNonFinite } from './aggregate_jacobians';
 import { headPasses, mtlJacobian, resolveMtlInputs, type MtlInputs } from './mtl_jacobian';
 import { planTaskGramian, taskJacobian } from './task_gramian';
@@ -69,7 +71,8 @@ function viaJacobian(inputs: MtlInputs, aggregator: Aggregator): MtlAggregated {
   const { sharedJacobians, ...rest } = result;
   try {
     if (result.sharedParams.length === 0) return { ...rest, sharedGradients: [] };
-    const aggregated = aggregateJacobians(sharedJacobians, aggregator, true);
+    const losses = isLossAware(aggregator) ? lossValues(result.losses) : undefined;
+    const aggregated = aggregateJacobians(sharedJacobians, aggregator, true, losses);
     return { ...rest, sharedGradients: aggregated.gradients, weights: aggregated.weights };
   } catch (error) {
     tf.dispose(result.taskGradients);
@@ -77,4 +80,18 @@ function viaJacobian(inputs: MtlInputs, aggregator: Aggregator): MtlAggregated {
   } finally {
     tf.dispose(sharedJacobians);
   }
+}
+
+/** One value per loss for a loss-aware aggregator: the losses must be scalars. */
+function lossValues(losses: tf.Tensor[]): number[] {
+  return losses.map((loss, i) => {
+    if (loss.size !== 1) {
+      throw new InvalidArgumentError(
+        'aggregator',
+        `needs one scalar loss per task (it weighs them by their values), but loss ${i} has ` +
+          `shape [${loss.shape}].`,
+      );
+    }
+    return loss.dataSync()[0];
+  });
 }

@@ -2,6 +2,7 @@
 export { computeGramian, normalize, regularize } from './gramian';
 export { cholesky, invertLowerTriangular } from './cholesky';
 export { projectOntoSimplex } from './simplex';
+export { softmax } from './softmax';
 export { toMatrix64, toTensor1D } from './matrix';
 export { ActiveSetProjector, QuadprogProjector, projectorOrDefault } from './dual_cone';
 export type { DualConeProjector, ProjectorChoice, QuadprogProjectorOptions } from './dual_cone';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
+import { isTensor } from '../tfjs_guards';
 
 /**
  * Reads a vector-valued option (`prefVector`, `weights`, `reference`…), given as a `tf.Tensor1D`
@@ -8,7 +9,7 @@ import { InvalidArgumentError } from '../errors';
  */
 export function readVectorOption(value: unknown, argument: string): number[] {
   let values: number[];
-  if (value instanceof tf.Tensor) {
+  if (isTensor(value)) {
     if (value.rank !== 1) {
       throw new InvalidArgumentError(
         argument,

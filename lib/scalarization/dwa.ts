@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NumericalError } from '../errors';
-import { softmax } from '../random_stream';
+import { softmax } from '../linalg/softmax';
 import { Scalarizer } from './scalarizer_base';
 import { checkNonNegative, formatShape, sameShape } from './tensor_option';
 

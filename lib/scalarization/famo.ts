@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
-import { softmax } from '../random_stream';
+import { softmax } from '../linalg/softmax';
 import { Scalarizer } from './scalarizer_base';
 import {
   checkLossesShape,
@@ -11,6 +11,7 @@ import {
   sameShape,
   type TensorLike,
 } from './tensor_option';
+import { isTensor } from '../tfjs_guards';
 
 /** Options of {@link FAMO}. */
 export interface FAMOOptions {
@@ -141,7 +142,7 @@ export class FAMO extends Scalarizer {
         '`update` must be called after the scalarizer was applied to the losses.',
       );
     }
-    if (!(newLosses instanceof tf.Tensor)) {
+    if (!isTensor(newLosses)) {
       throw new InvalidArgumentError('newLosses', 'expected a tf.Tensor.');
     }
     if (!sameShape(newLosses.shape, this.shape)) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
 import { HookedModule } from '../hooks';
+import { isTensor } from '../tfjs_guards';
 
 /**
  * Reduces a tensor of losses of any shape (a vector of per-task losses, a matrix of per-task,
@@ -24,7 +25,7 @@ export abstract class Scalarizer extends HookedModule<[tf.Tensor], tf.Scalar> {
 
 /** Throws an `InvalidArgumentError` naming `losses` unless it is a non-empty float tensor. */
 export function checkIsLosses(losses: unknown): asserts losses is tf.Tensor {
-  if (!(losses instanceof tf.Tensor)) {
+  if (!isTensor(losses)) {
     throw new InvalidArgumentError(
       'losses',
       'expected a tf.Tensor (stack scalar losses with tf.stack([l1, l2])).',

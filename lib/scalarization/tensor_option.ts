@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors';
+import { isTensor } from '../tfjs_guards';
 
 /**
  * A tensor-valued option of a scalarizer (`weights`, `reference`, `minLosses`), copied to plain
@@ -21,7 +22,7 @@ export type TensorLike = tf.Tensor | number[] | number[][];
 export function readTensorOption(value: unknown, argument: string): TensorOption {
   let shape: number[];
   let values: number[];
-  if (value instanceof tf.Tensor) {
+  if (isTensor(value)) {
     shape = [...value.shape];
     values = Array.from(value.dataSync());
   } else if (Array.isArray(value)) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { convModelGradients, expectCloseArrays, wasmDataIds, type ConvCase } from './_wasm_kernels';
-import { installConv2DBackpropFilter } from '../lib/wasm_conv2d_backprop_filter';
+import { installConv2DBackpropFilter } from '../../lib/backend/wasm_conv2d_backprop_filter';
 
 // Strides 1 and 2 (non-square too), valid, same and explicit padding, an input the strides do not
 // tile exactly (a cropped result), a batch of one, and channels-first.

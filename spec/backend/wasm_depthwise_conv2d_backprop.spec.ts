@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { installConv2DBackpropFilter } from '../lib/wasm_conv2d_backprop_filter';
-import { installDepthwiseConv2dBackprop } from '../lib/wasm_depthwise_conv2d_backprop';
+import { installConv2DBackpropFilter } from '../../lib/backend/wasm_conv2d_backprop_filter';
+import { installDepthwiseConv2dBackprop } from '../../lib/backend/wasm_depthwise_conv2d_backprop';
 import { expectCloseArrays, modelGradients, wasmDataIds } from './_wasm_kernels';
 
 interface DepthwiseCase {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { installFastTransposedMatMul } from '../lib/wasm_matmul';
+import { installFastTransposedMatMul } from '../../lib/backend/wasm_matmul';
 
 /** Products with every transpose combination, as plain arrays, on the current backend. */
 function products(seed: number): number[][] {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { convModelGradients, expectCloseArrays, wasmDataIds, type ConvCase } from './_wasm_kernels';
-import { installConv2DBackpropFilter } from '../lib/wasm_conv2d_backprop_filter';
-import { installConv2DBackpropInput } from '../lib/wasm_conv2d_backprop_input';
+import { installConv2DBackpropFilter } from '../../lib/backend/wasm_conv2d_backprop_filter';
+import { installConv2DBackpropInput } from '../../lib/backend/wasm_conv2d_backprop_input';
 
 // Strides 1, 2 and 3 (non-square too), valid, same and explicit padding, inputs the strides do not
 // tile exactly (rows past the last window get no gradient), 1 × 1 kernels, and channels-first.
