@@ -6,8 +6,8 @@ import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { differentiate, nodesOnPaths } from './backprop';
 import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
-import { variableList, type Variables } from './variable_list';
-import { isTensor, isVariable } from '../tfjs_guards';
+import { tensorListOf, variableList, type VariableLike, type Variables } from './variable_list';
+import { isVariable } from '../tfjs_guards';
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
@@ -35,15 +35,10 @@ export interface GradOptions {
   retainGraph?: boolean;
 }
 
-function asList(value: tf.Tensor | tf.Tensor[], argument: string): tf.Tensor[] {
-  const list = Array.isArray(value) ? value : [value];
+/** A tensor or any iterable of tensors (LayerVariables read), as a non-empty list of live ones. */
+function asList(value: unknown, argument: string): tf.Tensor[] {
+  const list = tensorListOf(value, argument);
   if (list.length === 0) throw new InvalidArgumentError(argument, 'expected at least one tensor.');
-  list.forEach((t, i) => {
-    if (!isTensor(t)) {
-      throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
-    }
-    if (t.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
-  });
   return list;
 }
 
@@ -181,8 +176,8 @@ export function backward(tensor: tf.Tensor | tf.Tensor[], options: BackwardOptio
  * ```
  */
 export function grad(
-  outputs: tf.Tensor | tf.Tensor[],
-  inputs: tf.Tensor | tf.Tensor[],
+  outputs: tf.Tensor | Iterable<tf.Tensor>,
+  inputs: tf.Tensor | Iterable<tf.Tensor | VariableLike>,
   options: GradOptions = {},
 ): tf.Tensor[] {
   const outputList = asList(outputs, 'outputs');

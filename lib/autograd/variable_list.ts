@@ -79,7 +79,10 @@ export function variableList(
  * {@link variableList}, a `LayerVariable` replaced by its variable. Does not check emptiness.
  */
 export function tensorListOf(value: unknown, argument: string): tf.Tensor[] {
-  if (isTensor(value)) return [value];
+  if (isTensor(value)) {
+    if (value.isDisposed) throw new InvalidArgumentError(argument, 'is disposed.');
+    return [value];
+  }
   const elements = elementsOf(value);
   if (elements === undefined) {
     throw new InvalidArgumentError(argument, 'expected a tf.Tensor or an iterable of tf.Tensor.');

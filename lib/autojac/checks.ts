@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs';
 import { isRecorded } from '../autograd';
 import { tensorListOf } from '../autograd/variable_list';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
-import { isTensor, isVariable } from '../tfjs_guards';
 
 /**
  * A tensor or an iterable of tensors (LayerVariables read), as a non-empty list of live tensors.

@@ -8,6 +8,7 @@ import { UPGrad } from '../../lib/aggregation/upgrad';
 import { Mean } from '../../lib/aggregation/mean';
 import {
   backward as autogradBackward,
+  grad,
   gradOf,
   gradsMap,
   jacOf,
@@ -233,5 +234,18 @@ describe('parameter lists: model.trainableWeights and any iterable', () => {
     expect(() => zeroGrad('w' as never)).toThrow(/`variables`/);
     expect(() => jac(out.losses, [{}] as never)).toThrow(/`inputs`/);
     tf.dispose([out.features, out.losses]);
+  });
+});
+
+describe('autograd.grad takes iterables too', () => {
+  it('inputs as a Set, LayerVariables included', () => {
+    const layer = tf.layers.dense({ units: 1, inputShape: [2], useBias: false });
+    const model = tf.sequential({ layers: [layer] });
+    const y = record(() => tf.sum(model.apply(tf.tensor2d([[1, 2]])) as tf.Tensor));
+    const [g] = grad(y, new Set(model.trainableWeights));
+    expect(Array.from(g.dataSync())).toEqual([1, 2]);
+    expect(() => grad(y, new Set())).toThrow(/`inputs`/);
+    tf.dispose([g, y]);
+    model.dispose();
   });
 });
