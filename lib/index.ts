@@ -30,7 +30,7 @@ export {
   gradsMap,
   disposeGraph,
 } from './autograd';
-export type { BackwardOptions, GradOptions } from './autograd';
+export type { BackwardOptions, GradOptions, Variables, VariableLike } from './autograd';
 export { jac, jacToGrad, mtlBackward, mtlGrads } from './autojac';
 export type {
   JacBackwardOptions,
@@ -75,4 +75,5 @@ export type {
   UseFastestBackendOptions,
 } from './backend';
 export * from './errors';
+export { NotDifferentiableError } from './autograd/non_differentiable';
 export type { RemovableHandle, ForwardHook, ForwardPreHook } from './hooks';

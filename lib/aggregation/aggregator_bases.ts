@@ -2,18 +2,20 @@ import * as tf from '@tensorflow/tfjs';
 import { describeValue } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { onHostMemoryBackend } from '../backend/host_data';
+import { guardNonDifferentiable } from '../autograd/non_differentiable';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
-import { checkIsMatrix, checkIsWeighting, type Weighting } from './weighting_bases';
+import { checkIsMatrix, checkIsWeighting, hasNoRows, type Weighting } from './weighting_bases';
 
 /**
  * Aggregates an `m × n` matrix (a Jacobian: one row per objective) into a vector of `n` values: the
  * update direction of Jacobian descent. Mirrors TorchJD's `Aggregator`.
  *
- * `apply(matrix)` checks that the matrix is a live float32 rank-2 tensor with at least one row and
- * finite entries (an `InvalidArgumentError` naming `matrix`), runs the forward pre-hooks,
- * `forward`, then the forward hooks (see `ForwardHook` for who owns their tensors), and, unless
- * the method cannot overflow, checks that the update is finite (a `NumericalError`).
+ * `apply(matrix)` checks that the matrix is a live float32 rank-2 tensor with finite entries (an
+ * `InvalidArgumentError` naming `matrix`), runs the forward pre-hooks, `forward`, then the forward
+ * hooks (see `ForwardHook` for who owns their tensors), and, unless the method cannot overflow,
+ * checks that the update is finite (a `NumericalError`). A matrix with no rows gives the zero
+ * vector, as in TorchJD.
  *
  * @example
  * ```ts
@@ -22,6 +24,36 @@ import { checkIsMatrix, checkIsWeighting, type Weighting } from './weighting_bas
  * ```
  */
 export abstract class Aggregator extends HookedModule<[tf.Tensor2D], tf.Tensor1D> {
+  /**
+   * A matrix with no rows (no objective) aggregates to the zero vector of its `n` columns, as in
+   * TorchJD, once validated (methods that need a minimum number of rows, Krum and TrimmedMean,
+   * still refuse it). A weighted aggregator gets there through its weighting (empty weights), with
+   * its hooks run; the others return it without running `forward` or the hooks.
+   */
+  override apply(matrix: tf.Tensor2D): tf.Tensor1D {
+    if (this.forwardTakesNoRows() || !hasNoRows(matrix)) {
+      const output = super.apply(matrix);
+      return this.differentiable() ? output : guardNonDifferentiable(output, [matrix], `${this}`);
+    }
+    this.validate(matrix);
+    return tf.zeros([matrix.shape[1]]);
+  }
+
+  /**
+   * True when tfjs can differentiate the output with respect to the matrix correctly. False by
+   * default: the output is computed from values read in JavaScript, and a backward pass through
+   * it (inside `record` or `tf.grad`) throws `NotDifferentiableError` instead of silently
+   * treating them as constants.
+   */
+  protected differentiable(): boolean {
+    return false;
+  }
+
+  /** True when `forward` itself gives the zero vector for a matrix with no rows. */
+  protected forwardTakesNoRows(): boolean {
+    return false;
+  }
+
   protected override validate(matrix: tf.Tensor2D): void {
     checkIsMatrix(matrix, 'matrix');
     checkIsFinite(matrix, 'matrix');
@@ -113,6 +145,17 @@ export class WeightedAggregator extends Aggregator {
   ) {
     super();
     checkIsWeighting(weighting, 'weighting');
+  }
+
+  // No rows: the weighting gives no weights, and `wᵀJ` is the zero vector.
+  protected override forwardTakesNoRows(): boolean {
+    return true;
+  }
+
+  // `wᵀJ` is a tfjs product; the weighting guards its weights itself when they cannot be
+  // differentiated.
+  protected override differentiable(): boolean {
+    return true;
   }
 
   protected override validate(matrix: tf.Tensor2D): void {

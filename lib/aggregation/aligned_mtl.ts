@@ -37,26 +37,42 @@ export interface AlignedMTLOptions {
  * ```
  */
 export class AlignedMTLWeighting extends GramianWeighting {
-  readonly prefVector: PrefVector;
-  readonly scaleMode: AlignedMTLScaleMode;
+  private preference: PrefVector;
+  private scaleModeValue: AlignedMTLScaleMode = 'min';
 
   constructor(options: AlignedMTLOptions = {}) {
     super();
     const { prefVector, scaleMode = 'min' } = readOptions(options, 'AlignedMTLWeighting');
-    if (!SCALE_MODES.includes(scaleMode)) {
+    this.scaleMode = scaleMode;
+    this.preference = new PrefVector(prefVector);
+  }
+
+  /** The preference vector, or `undefined` for uniform `1/m`; setting it validates it, as TorchJD. */
+  get prefVector(): number[] | undefined {
+    return this.preference.values === undefined ? undefined : [...this.preference.values];
+  }
+  set prefVector(value: tf.Tensor1D | number[] | undefined) {
+    this.preference = new PrefVector(value);
+  }
+
+  /** Which eigenvalue sets the scale; setting it validates it. */
+  get scaleMode(): AlignedMTLScaleMode {
+    return this.scaleModeValue;
+  }
+  set scaleMode(value: AlignedMTLScaleMode) {
+    if (!SCALE_MODES.includes(value)) {
       throw new InvalidArgumentError(
         'scaleMode',
-        `expected 'min', 'median' or 'rmse', got ${JSON.stringify(scaleMode)}.`,
+        `expected 'min', 'median' or 'rmse', got ${JSON.stringify(value)}.`,
       );
     }
-    this.prefVector = new PrefVector(prefVector);
-    this.scaleMode = scaleMode;
+    this.scaleModeValue = value;
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {
     const g = toMatrix64(gramian);
     const m = g.length;
-    const w = this.prefVector.weightsFor(m);
+    const w = this.preference.weightsFor(m);
     const { values, vectors } = symmetricEigen(g);
     const tolerance = Math.max(...values) * m * FLOAT32_EPS;
     // Descending, keeping the numerically non-zero eigenvalues.
@@ -80,15 +96,15 @@ export class AlignedMTLWeighting extends GramianWeighting {
   /** The eigenvalue setting the scale; `descending` is sorted from largest to smallest. */
   private pickScale(descending: number[]): number {
     const r = descending.length;
-    if (this.scaleMode === 'min') return descending[r - 1];
-    if (this.scaleMode === 'rmse') return descending.reduce((s, l) => s + l, 0) / r;
+    if (this.scaleModeValue === 'min') return descending[r - 1];
+    if (this.scaleModeValue === 'rmse') return descending.reduce((s, l) => s + l, 0) / r;
     // torch.median: the lower of the two middle values when r is even.
     const ascending = [...descending].reverse();
     return ascending[Math.floor((r - 1) / 2)];
   }
 
   override toString(): string {
-    return `AlignedMTLWeighting${this.prefVector.nameSuffix()}`;
+    return `AlignedMTLWeighting${this.preference.nameSuffix()}`;
   }
 }
 
@@ -110,12 +126,23 @@ export class AlignedMTL extends GramianWeightedAggregator {
     super(new AlignedMTLWeighting(readOptions(options, 'AlignedMTL')));
   }
 
-  /** The scale mode. */
+  /** The weighting's scale mode; setting it sets (and validates) the weighting's, as TorchJD. */
   get scaleMode(): AlignedMTLScaleMode {
     return this.gramianWeighting.scaleMode;
   }
+  set scaleMode(value: AlignedMTLScaleMode) {
+    this.gramianWeighting.scaleMode = value;
+  }
+
+  /** The weighting's preference vector; setting it sets the weighting's, as TorchJD. */
+  get prefVector(): number[] | undefined {
+    return this.gramianWeighting.prefVector;
+  }
+  set prefVector(value: tf.Tensor1D | number[] | undefined) {
+    this.gramianWeighting.prefVector = value;
+  }
 
   override toString(): string {
-    return `AlignedMTL${this.gramianWeighting.prefVector.nameSuffix()}`;
+    return `AlignedMTL${new PrefVector(this.prefVector).nameSuffix()}`;
   }
 }

@@ -32,12 +32,20 @@ export interface ConFIGOptions {
  * ```
  */
 export class ConFIG extends Aggregator {
-  readonly prefVector: PrefVector;
+  private preference: PrefVector;
 
   constructor(options: ConFIGOptions = {}) {
     super();
     const { prefVector } = readOptions(options, 'ConFIG');
-    this.prefVector = new PrefVector(prefVector);
+    this.preference = new PrefVector(prefVector);
+  }
+
+  /** The preference vector, or `undefined` for uniform `1/m`; setting it validates it, as TorchJD. */
+  get prefVector(): number[] | undefined {
+    return this.preference.values === undefined ? undefined : [...this.preference.values];
+  }
+  set prefVector(value: tf.Tensor1D | number[] | undefined) {
+    this.preference = new PrefVector(value);
   }
 
   /** Finiteness is checked on the Gramian (a NaN or ∞ in the matrix always reaches it). */
@@ -47,7 +55,7 @@ export class ConFIG extends Aggregator {
 
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const [m, n] = matrix.shape;
-    const w = this.prefVector.weightsFor(m);
+    const w = this.preference.weightsFor(m);
     const gramian = computeGramian(matrix);
     const g = toMatrix64(gramian);
     gramian.dispose();
@@ -76,6 +84,6 @@ export class ConFIG extends Aggregator {
   }
 
   override toString(): string {
-    return `ConFIG${this.prefVector.nameSuffix()}`;
+    return `ConFIG${this.preference.nameSuffix()}`;
   }
 }

@@ -14,6 +14,11 @@ import { MatrixWeighting } from './weighting_bases';
  * ```
  */
 export class ConstantWeighting extends MatrixWeighting {
+  // Weights that do not depend on the matrix: tfjs's zero gradient through them is exact.
+  protected override differentiable(): boolean {
+    return true;
+  }
+
   readonly weights: number[];
 
   constructor(weights: tf.Tensor1D | number[]) {

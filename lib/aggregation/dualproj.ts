@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { readOptions } from '../argument_checks';
-import { projectorOrDefault, type DualConeProjector } from '../linalg/dual_cone';
+import {
+  checkedProjector,
+  projectorOrDefault,
+  setProjectorEps,
+  type DualConeProjector,
+} from '../linalg/dual_cone';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { PrefVector } from './pref_vector';
@@ -20,24 +25,56 @@ export type DualProjOptions = UPGradOptions;
  * ```
  */
 export class DualProjWeighting extends GramianWeighting {
-  readonly prefVector: PrefVector;
-  readonly projector: DualConeProjector;
+  private preference: PrefVector;
+  private projectorValue: DualConeProjector;
 
   constructor(options: DualProjOptions = {}) {
     super();
     const { prefVector, normEps, regEps, projector } = readOptions(options, 'DualProjWeighting');
-    this.prefVector = new PrefVector(prefVector);
-    this.projector = projectorOrDefault({ projector, normEps, regEps });
+    this.preference = new PrefVector(prefVector);
+    this.projectorValue = projectorOrDefault({ projector, normEps, regEps });
+  }
+
+  /** The preference vector, or `undefined` for uniform `1/m`; setting it validates it, as TorchJD. */
+  get prefVector(): number[] | undefined {
+    return this.preference.values === undefined ? undefined : [...this.preference.values];
+  }
+  set prefVector(value: tf.Tensor1D | number[] | undefined) {
+    this.preference = new PrefVector(value);
+  }
+
+  /** The dual-cone projector; setting `undefined` restores the default one, as TorchJD. */
+  get projector(): DualConeProjector {
+    return this.projectorValue;
+  }
+  set projector(value: DualConeProjector | undefined) {
+    this.projectorValue = checkedProjector(value);
+  }
+
+  /** The projector's `normEps`; setting it sets (and validates) it on the projector. */
+  get normEps(): number | undefined {
+    return this.projectorValue.normEps;
+  }
+  set normEps(value: number) {
+    setProjectorEps(this.projectorValue, 'normEps', value);
+  }
+
+  /** The projector's `regEps`; setting it sets (and validates) it on the projector. */
+  get regEps(): number | undefined {
+    return this.projectorValue.regEps;
+  }
+  set regEps(value: number) {
+    setProjectorEps(this.projectorValue, 'regEps', value);
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {
-    const preferences = this.prefVector.weightsFor(gramian.shape[0]);
-    const [solution] = this.projector.project([preferences], toMatrix64(gramian));
+    const preferences = this.preference.weightsFor(gramian.shape[0]);
+    const [solution] = this.projectorValue.project([preferences], toMatrix64(gramian));
     return toTensor1D(solution);
   }
 
   override toString(): string {
-    return `DualProjWeighting${this.prefVector.nameSuffix()}`;
+    return `DualProjWeighting${this.preference.nameSuffix()}`;
   }
 }
 
@@ -58,7 +95,39 @@ export class DualProj extends GramianWeightedAggregator {
     super(new DualProjWeighting(readOptions(options, 'DualProj')));
   }
 
+  /** The weighting's preference vector; setting it sets the weighting's (as TorchJD). */
+  get prefVector(): number[] | undefined {
+    return this.gramianWeighting.prefVector;
+  }
+  set prefVector(value: tf.Tensor1D | number[] | undefined) {
+    this.gramianWeighting.prefVector = value;
+  }
+
+  /** The weighting's dual-cone projector; setting it sets the weighting's (as TorchJD). */
+  get projector(): DualConeProjector {
+    return this.gramianWeighting.projector;
+  }
+  set projector(value: DualConeProjector | undefined) {
+    this.gramianWeighting.projector = value;
+  }
+
+  /** The projector's `normEps`; setting it sets it on the weighting's projector. */
+  get normEps(): number | undefined {
+    return this.gramianWeighting.normEps;
+  }
+  set normEps(value: number) {
+    this.gramianWeighting.normEps = value;
+  }
+
+  /** The projector's `regEps`; setting it sets it on the weighting's projector. */
+  get regEps(): number | undefined {
+    return this.gramianWeighting.regEps;
+  }
+  set regEps(value: number) {
+    this.gramianWeighting.regEps = value;
+  }
+
   override toString(): string {
-    return `DualProj${this.gramianWeighting.prefVector.nameSuffix()}`;
+    return `DualProj${new PrefVector(this.prefVector).nameSuffix()}`;
   }
 }

@@ -11,6 +11,11 @@ import { MatrixWeighting } from './weighting_bases';
  * ```
  */
 export class MeanWeighting extends MatrixWeighting {
+  // Weights that do not depend on the matrix: tfjs's zero gradient through them is exact.
+  protected override differentiable(): boolean {
+    return true;
+  }
+
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const m = matrix.shape[0];
     return tf.fill([m], 1 / m) as tf.Tensor1D;

@@ -25,25 +25,43 @@ export interface MGDAOptions {
  * ```
  */
 export class MGDAWeighting extends GramianWeighting {
-  readonly epsilon: number;
-  readonly maxIters: number;
+  private epsilonValue = 0.001;
+  private maxItersValue = 100;
 
   constructor(options: MGDAOptions = {}) {
     super();
     const { epsilon = 0.001, maxIters = 100 } = readOptions(options, 'MGDAWeighting');
-    if (!(epsilon > 0)) throw new InvalidArgumentError('epsilon', `expected > 0, got ${epsilon}.`);
-    if (!(Number.isInteger(maxIters) && maxIters > 0)) {
-      throw new InvalidArgumentError('maxIters', `expected a positive integer, got ${maxIters}.`);
-    }
     this.epsilon = epsilon;
     this.maxIters = maxIters;
+  }
+
+  /** The step size below which the iterations stop; setting it validates it (> 0), as TorchJD. */
+  get epsilon(): number {
+    return this.epsilonValue;
+  }
+  set epsilon(value: number) {
+    if (!(typeof value === 'number' && value > 0)) {
+      throw new InvalidArgumentError('epsilon', `expected > 0, got ${value}.`);
+    }
+    this.epsilonValue = value;
+  }
+
+  /** The maximum number of iterations; setting it validates it (a positive integer), as TorchJD. */
+  get maxIters(): number {
+    return this.maxItersValue;
+  }
+  set maxIters(value: number) {
+    if (!(Number.isInteger(value) && value > 0)) {
+      throw new InvalidArgumentError('maxIters', `expected a positive integer, got ${value}.`);
+    }
+    this.maxItersValue = value;
   }
 
   forward(gramianTensor: tf.Tensor2D): tf.Tensor1D {
     const gramian = toMatrix64(gramianTensor);
     const m = gramian.length;
     let alpha = new Array<number>(m).fill(1 / m);
-    for (let iteration = 0; iteration < this.maxIters; iteration++) {
+    for (let iteration = 0; iteration < this.maxItersValue; iteration++) {
       const gAlpha = matVec(gramian, alpha);
       let t = 0;
       for (let i = 1; i < m; i++) if (gAlpha[i] < gAlpha[t]) t = i; // first minimum, as argmin
@@ -52,7 +70,7 @@ export class MGDAWeighting extends GramianWeighting {
       const c = gramian[t][t];
       const gamma = c <= a ? 1 : b <= a ? 0 : (b - a) / (b + c - 2 * a);
       alpha = alpha.map((ai, i) => (1 - gamma) * ai + (i === t ? gamma : 0));
-      if (gamma < this.epsilon) break;
+      if (gamma < this.epsilonValue) break;
     }
     return toTensor1D(alpha);
   }
@@ -74,5 +92,21 @@ export class MGDA extends GramianWeightedAggregator {
 
   constructor(options: MGDAOptions = {}) {
     super(new MGDAWeighting(readOptions(options, 'MGDA')));
+  }
+
+  /** The weighting's `epsilon`; setting it sets (and validates) the weighting's, as TorchJD. */
+  get epsilon(): number {
+    return this.gramianWeighting.epsilon;
+  }
+  set epsilon(value: number) {
+    this.gramianWeighting.epsilon = value;
+  }
+
+  /** The weighting's `maxIters`; setting it sets (and validates) the weighting's, as TorchJD. */
+  get maxIters(): number {
+    return this.gramianWeighting.maxIters;
+  }
+  set maxIters(value: number) {
+    this.gramianWeighting.maxIters = value;
   }
 }

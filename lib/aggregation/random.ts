@@ -23,6 +23,11 @@ export interface RandomOptions {
  * ```
  */
 export class RandomWeighting extends MatrixWeighting {
+  // Weights that do not depend on the matrix: tfjs's zero gradient through them is exact.
+  protected override differentiable(): boolean {
+    return true;
+  }
+
   private readonly stream: RandomStream;
 
   constructor(options: RandomOptions = {}) {

@@ -11,6 +11,11 @@ import { MatrixWeighting } from './weighting_bases';
  * ```
  */
 export class SumWeighting extends MatrixWeighting {
+  // Weights that do not depend on the matrix: tfjs's zero gradient through them is exact.
+  protected override differentiable(): boolean {
+    return true;
+  }
+
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     return tf.ones([matrix.shape[0]]) as tf.Tensor1D;
   }

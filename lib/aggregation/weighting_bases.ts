@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkLiveTensor, describeValue } from '../argument_checks';
+import { isTensor } from '../tfjs_guards';
+import { guardNonDifferentiable } from '../autograd/non_differentiable';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { HookedModule } from '../hooks';
 
@@ -14,9 +16,37 @@ import { HookedModule } from '../hooks';
  */
 export abstract class Weighting extends HookedModule<[tf.Tensor2D], tf.Tensor1D> {
   /**
-   * Checks the argument: a live float32 matrix with at least one row and, when the weights depend
-   * on its values ({@link readsValues}), finite entries, before any state of a stateful weighting
-   * changes (a NaN must not stay in the state for every later call).
+   * A statistic with no rows (a 0 × 0 Gramian, a 0 × n matrix) gives an empty weight vector, as in
+   * TorchJD, once validated; `forward` (and so any state) and the hooks are not run for it.
+   */
+  override apply(stat: tf.Tensor2D): tf.Tensor1D {
+    if (this.forwardTakesNoRows() || !hasNoRows(stat)) {
+      const weights = super.apply(stat);
+      return this.differentiable() ? weights : guardNonDifferentiable(weights, [stat], `${this}`);
+    }
+    this.validate(stat);
+    return tf.zeros([0]);
+  }
+
+  /**
+   * True when tfjs can differentiate the weights with respect to the statistic correctly (they do
+   * not depend on it: Mean, Sum, Constant, Random). False by default: the weights are computed in
+   * JavaScript, and a backward pass through them (inside `record` or `tf.grad`) throws
+   * `NotDifferentiableError` instead of silently treating them as constants.
+   */
+  protected differentiable(): boolean {
+    return false;
+  }
+
+  /** True when `forward` itself handles a statistic with no rows. */
+  protected forwardTakesNoRows(): boolean {
+    return false;
+  }
+
+  /**
+   * Checks the argument: a live float32 matrix and, when the weights depend on its values
+   * ({@link readsValues}), finite entries, before any state of a stateful weighting changes (a NaN
+   * must not stay in the state for every later call).
    */
   protected override validate(stat: tf.Tensor2D): void {
     checkIsMatrix(stat, this.statName());
@@ -100,6 +130,16 @@ class ComposedWeighting extends Weighting {
     checkIsMatrix(stat, this.statName());
   }
 
+  // The inner weighting decides (and validates) what no rows give.
+  protected override forwardTakesNoRows(): boolean {
+    return true;
+  }
+
+  // The inner weighting guards its own output.
+  protected override differentiable(): boolean {
+    return true;
+  }
+
   forward(stat: tf.Tensor2D): tf.Tensor1D {
     const transformed = this.fn(stat);
     try {
@@ -116,8 +156,8 @@ class ComposedWeighting extends Weighting {
 
 /**
  * Throws an `InvalidArgumentError` naming `argument` unless `value` is a live float32 2-D
- * `tf.Tensor` with m ≥ 1. Other dtypes are refused rather than cast, the same way on every
- * backend: int32 products overflow silently on some backends and not others.
+ * `tf.Tensor` (with no rows allowed, as in TorchJD). Other dtypes are refused rather than cast, the
+ * same way on every backend: int32 products overflow silently on some backends and not others.
  */
 export function checkIsMatrix(value: unknown, argument: string): asserts value is tf.Tensor2D {
   checkLiveTensor(value, argument, 'a tf.Tensor2D');
@@ -126,9 +166,6 @@ export function checkIsMatrix(value: unknown, argument: string): asserts value i
       argument,
       `expected a tensor of rank 2, got shape [${value.shape}].`,
     );
-  }
-  if (value.shape[0] === 0) {
-    throw new InvalidArgumentError(argument, 'expected at least one row, got shape [0, …].');
   }
   if (value.dtype !== 'float32') {
     throw new InvalidArgumentError(
@@ -161,4 +198,9 @@ export function checkIsWeighting(value: unknown, argument: string): asserts valu
       `expected a Weighting, got ${describeValue(value)}${hint}.`,
     );
   }
+}
+
+/** True for a live rank-2 tensor with no rows (what aggregates to zeros). */
+export function hasNoRows(value: unknown): value is tf.Tensor2D {
+  return isTensor(value) && !value.isDisposed && value.rank === 2 && value.shape[0] === 0;
 }

@@ -6,14 +6,15 @@ import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { differentiate, nodesOnPaths } from './backprop';
 import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
-import { isTensor, isVariable } from '../tfjs_guards';
+import { tensorListOf, variableList, type VariableLike, type Variables } from './variable_list';
+import { isVariable } from '../tfjs_guards';
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
   /** The gradient of some scalar with respect to `tensor` (same shape); defaults to 1 for a scalar. */
   gradient?: tf.Tensor | tf.Tensor[];
   /** Variables whose `.grad` receives the result; defaults to every trainable variable reached. */
-  inputs?: tf.Variable[];
+  inputs?: Variables;
   /**
    * Keep the graph so it can be differentiated again. Default false: the saved tensors of the
    * recorded operations this pass goes through are disposed, and a later pass through them
@@ -34,15 +35,10 @@ export interface GradOptions {
   retainGraph?: boolean;
 }
 
-function asList(value: tf.Tensor | tf.Tensor[], argument: string): tf.Tensor[] {
-  const list = Array.isArray(value) ? value : [value];
+/** A tensor or any iterable of tensors (LayerVariables read), as a non-empty list of live ones. */
+function asList(value: unknown, argument: string): tf.Tensor[] {
+  const list = tensorListOf(value, argument);
   if (list.length === 0) throw new InvalidArgumentError(argument, 'expected at least one tensor.');
-  list.forEach((t, i) => {
-    if (!isTensor(t)) {
-      throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
-    }
-    if (t.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
-  });
   return list;
 }
 
@@ -145,19 +141,14 @@ export function leafVariables(
 export function backward(tensor: tf.Tensor | tf.Tensor[], options: BackwardOptions = {}): void {
   const outputs = asList(tensor, 'tensor');
   checkRecorded(outputs, 'tensor');
-  if (options.inputs !== undefined) {
-    if (!Array.isArray(options.inputs) || options.inputs.length === 0) {
-      throw new InvalidArgumentError('inputs', 'expected a non-empty array of tf.Variable.');
-    }
-    options.inputs.forEach((v, i) => {
-      if (!isVariable(v)) {
-        throw new InvalidArgumentError('inputs', `element ${i} is not a tf.Variable.`);
-      }
-    });
+  // PyTorch rejects `inputs=[]` ("cannot be empty"); any iterable of variables is accepted.
+  const given = options.inputs === undefined ? undefined : variableList(options.inputs, 'inputs');
+  if (given !== undefined && given.length === 0) {
+    throw new InvalidArgumentError('inputs', 'expected a non-empty list of tf.Variable.');
   }
   const seeds = seedsFor(outputs, options.gradient, 'gradient');
   try {
-    const inputs = options.inputs ?? leafVariables(outputs);
+    const inputs = given ?? leafVariables(outputs);
     const grads = differentiate(outputs, seeds, inputs, options.retainGraph ?? false);
     grads.forEach((g, i) => {
       if (g === null) return;
@@ -185,8 +176,8 @@ export function backward(tensor: tf.Tensor | tf.Tensor[], options: BackwardOptio
  * ```
  */
 export function grad(
-  outputs: tf.Tensor | tf.Tensor[],
-  inputs: tf.Tensor | tf.Tensor[],
+  outputs: tf.Tensor | Iterable<tf.Tensor>,
+  inputs: tf.Tensor | Iterable<tf.Tensor | VariableLike>,
   options: GradOptions = {},
 ): tf.Tensor[] {
   const outputList = asList(outputs, 'outputs');

@@ -5,6 +5,7 @@
 export { record, disposeGraph, freeGraphsReaching } from './graph';
 export { backward, grad, leafVariables, isRecorded, dependsOn } from './differentiation';
 export type { BackwardOptions, GradOptions } from './differentiation';
+export type { Variables, VariableLike } from './variable_list';
 export {
   gradOf,
   jacOf,
@@ -15,6 +16,7 @@ export {
   clearJac,
 } from './store';
 export { recordedNodes } from './recorded_nodes';
+export { NotDifferentiableError, guardNonDifferentiable } from './non_differentiable';
 export type { RecordedNode } from './recorded_nodes';
 export { GraphFreedError, NotRecordedError } from '../errors';
 /**

@@ -4,6 +4,7 @@
  * scope and live until `zeroGrad` (or jacToGrad for `.jac`) disposes them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { variableList, type Variables } from './variable_list';
 import { InvalidArgumentError } from '../errors';
 
 interface Slots {
@@ -89,7 +90,8 @@ export function clearJac(variables: tf.Variable[]): void {
 
 /**
  * Clears (and disposes) the `.grad` and `.jac` of `variables`, or of every variable when none is
- * given: PyTorch's `optimizer.zero_grad()` with `set_to_none=True`.
+ * given: PyTorch's `optimizer.zero_grad()` with `set_to_none=True`. `variables` may be any iterable,
+ * `model.trainableWeights` included.
  *
  * @example
  * ```ts
@@ -97,8 +99,12 @@ export function clearJac(variables: tf.Variable[]): void {
  * zeroGrad();
  * ```
  */
-export function zeroGrad(variables?: tf.Variable[]): void {
-  for (const variable of variables ?? [...store.keys()]) {
+export function zeroGrad(variables?: Variables): void {
+  const list =
+    variables === undefined
+      ? [...store.keys()]
+      : variableList(variables, 'variables', { allowDisposed: true });
+  for (const variable of list) {
     const slots = store.get(variable);
     if (slots === undefined) continue;
     slots.grad?.dispose();
@@ -109,7 +115,8 @@ export function zeroGrad(variables?: tf.Variable[]): void {
 
 /**
  * The accumulated gradients as a `tf.NamedTensorMap` (variable name → `.grad`), ready for
- * `optimizer.applyGradients`. Variables without a gradient are left out. The tensors belong to the
+ * `optimizer.applyGradients`, for `variables` (any iterable, `model.trainableWeights` included) or
+ * every variable with one. Variables without a gradient are left out. The tensors belong to the
  * store (no copy is made): do not dispose them; `zeroGrad` does.
  *
  * @example
@@ -120,9 +127,13 @@ export function zeroGrad(variables?: tf.Variable[]): void {
  * zeroGrad();
  * ```
  */
-export function gradsMap(variables?: tf.Variable[]): tf.NamedTensorMap {
+export function gradsMap(variables?: Variables): tf.NamedTensorMap {
   const map: tf.NamedTensorMap = {};
-  for (const variable of variables ?? [...store.keys()]) {
+  const list =
+    variables === undefined
+      ? [...store.keys()]
+      : variableList(variables, 'variables', { allowDisposed: true });
+  for (const variable of list) {
     const grad = gradOf(variable);
     if (grad !== null) map[variable.name] = grad;
   }

@@ -112,3 +112,33 @@ export function runOnFreshTape<T>(fn: () => T): { result: T; nodes: TapeNode[] }
     engine.state.activeTape = outerTape;
   }
 }
+
+/**
+ * True while a tape records kernel calls: inside `record`, `tf.grad`, `tf.variableGrads`,
+ * `optimizer.minimize`… (outside a kernel's own forward function).
+ */
+export function isTapeRecording(): boolean {
+  // Read defensively, without engineInternals()' check: aggregators call this on every apply and
+  // must keep working on a tfjs whose internals differ (nothing is then guarded).
+  const state = (tf.engine() as unknown as { state?: Partial<EngineState> }).state;
+  return (
+    state !== undefined &&
+    Array.isArray(state.activeTape) &&
+    typeof state.gradientDepth === 'number' &&
+    state.gradientDepth > 0 &&
+    state.kernelDepth === 0
+  );
+}
+
+/**
+ * For a gradient function about to throw inside `tf.grad`/`tf.variableGrads`: releases the kept
+ * clones of the finished tape, which tfjs frees only after a backward pass that succeeds (at
+ * `gradientDepth` 0, when no higher-order gradient is being taped), so that the error leaks
+ * nothing. Does nothing inside `record`'s own backward passes (whose graphs free their nodes).
+ */
+export function releaseTapeOfFailingBackward(): void {
+  const { state } = engineInternals();
+  if (state.gradientDepth !== 0 || state.activeTape === null) return;
+  for (const node of state.activeTape) for (const saved of node.saved ?? []) saved.dispose();
+  state.activeTape = null;
+}

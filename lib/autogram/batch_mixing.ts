@@ -3,6 +3,7 @@
  * one-backward-pass derivation of per-instance output gradients wrong.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { Layer } from './sites';
 
 /** What the detection reads of a recorded kernel call. */
 export interface ReducingNode {
@@ -45,4 +46,28 @@ export function findBatchMixingNode<T extends ReducingNode>(
     if (input === undefined || input.rank === 0 || input.shape[0] !== batchSize) return false;
     return reducedAxes(node, input.rank).includes(0);
   });
+}
+
+/** tfjs-layers classes whose call with `training: true` reduces over the batch. */
+const BATCH_MIXING_LAYERS = new Set(['BatchNormalization']);
+
+/**
+ * The names of the layers (nested models searched) that mix the instances of a batch when called
+ * in training mode, found from the layers alone, before anything is recorded: what an `Engine` can
+ * tell when it is built (tfjs-layers picks the mode per call, so they are not refused there).
+ *
+ * @example
+ * ```ts
+ * batchMixingLayersOf([model]); // ['batch_normalization_BatchNormalization1']
+ * ```
+ */
+export function batchMixingLayersOf(layers: Layer[]): string[] {
+  const found: string[] = [];
+  const visit = (layer: Layer) => {
+    const nested = (layer as { layers?: unknown }).layers;
+    if (Array.isArray(nested)) nested.forEach(visit);
+    else if (BATCH_MIXING_LAYERS.has(layer.getClassName())) found.push(layer.name);
+  };
+  layers.forEach(visit);
+  return found;
 }

@@ -6,7 +6,7 @@ import { checkLiveTensor } from '../argument_checks';
 import * as tf from '@tensorflow/tfjs';
 import { differentiate, isRecorded, nodesOnPaths } from '../autograd';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
-import { findBatchMixingNode } from './batch_mixing';
+import { batchMixingLayersOf, findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';
 import { asRecordedNode, convolutionAttrs, planSites, type Layer, type Site } from './sites';
 import { isLayer, isLayersModel, isTensor, isVariable } from '../tfjs_guards';
@@ -16,10 +16,13 @@ export type { Layer } from './sites';
 /** Options of {@link Engine}. */
 export interface EngineOptions {
   /**
-   * The axis of the losses that indexes instances. Only `0` is supported: the instances must be
-   * independent along the first axis of every recorded tensor (TorchJD's `batch_dim=0`).
+   * The axis of the losses that indexes instances: `0` (default), the instances must be independent
+   * along the first axis of every recorded tensor (TorchJD's `batch_dim=0`); or `null`, no batch
+   * axis is assumed (TorchJD's `batch_dim=None`): the Gramian comes from one backward pass per
+   * element of the losses, exact for any model (instances coupled by BatchNormalization in
+   * training mode, attention across the batch…), as costly as the Jacobian.
    */
-  batchDim?: number;
+  batchDim?: number | null;
 }
 
 /** The gradients of `Σ ⟨seed, losses⟩` with respect to recorded tensors (disposed ones too). */
@@ -53,8 +56,12 @@ function isTrainableVariable(t: tf.Tensor): t is tf.Variable {
  *   exact, slower.
  *
  * A recorded reduction over the batch axis (e.g. `BatchNormalization` called with
- * `training: true`) mixes instances; `computeGramian` then throws an `InvalidArgumentError` rather
- * than return a wrong Gramian.
+ * `training: true`; such layers are listed in `batchMixingLayers` when the engine is built) mixes
+ * instances; `computeGramian` then throws an `InvalidArgumentError` rather than return a wrong
+ * Gramian. Instances coupled otherwise (a matmul or gather across the batch) are not detected:
+ * build the engine with `batchDim: null` for such models, which assumes nothing and is exact (one
+ * backward pass per loss element, TorchJD's `batch_dim=None`). A scalar output gives the 1 × 1
+ * Gramian `‖∇ℓ‖²` in either mode.
  *
  * A losses tensor with more than one axis is treated as the flat vector of its elements (row-major),
  * as TorchJD ≥ 0.12: a [b, t] matrix gives a [b·t, b·t] Gramian (one backward pass per column).
@@ -72,34 +79,32 @@ function isTrainableVariable(t: tf.Tensor): t is tf.Variable {
 export class Engine {
   /** The layers whose trainable weights the Gramian is taken with respect to. */
   readonly layers: Layer[];
-  /** The axis of the losses that indexes instances (always 0). */
-  readonly batchDim: number;
+  /** The axis of the losses that indexes instances: 0, or `null` for none (exact mode). */
+  readonly batchDim: 0 | null;
+  /**
+   * The names of the layers found when the engine was built that mix the instances of a batch
+   * when called with `training: true` (`BatchNormalization`). With `batchDim: 0`, a Gramian of
+   * losses recorded through them in training mode is refused (`computeGramian` throws); in
+   * inference mode they are exact. Empty with `batchDim: null`, where nothing needs refusing.
+   */
+  readonly batchMixingLayers: string[];
 
-  constructor(modelOrLayers: tf.LayersModel | Layer[], options: EngineOptions = {}) {
-    if (isLayersModel(modelOrLayers)) {
-      this.layers = [modelOrLayers];
-    } else if (Array.isArray(modelOrLayers) && modelOrLayers.length > 0) {
-      modelOrLayers.forEach((layer, i) => {
-        if (!isLayer(layer)) {
-          throw new InvalidArgumentError('modelOrLayers', `element ${i} is not a tf layer.`);
-        }
-      });
-      this.layers = [...modelOrLayers];
-    } else {
-      throw new InvalidArgumentError(
-        'modelOrLayers',
-        'expected a tf.LayersModel or a non-empty array of tf layers.',
-      );
-    }
-    const batchDim = options.batchDim ?? 0;
-    if (batchDim !== 0) {
+  constructor(
+    modelOrLayers: tf.LayersModel | Layer | Iterable<Layer>,
+    options: EngineOptions = {},
+  ) {
+    this.layers = layerList(modelOrLayers);
+    const batchDim = options.batchDim === undefined ? 0 : options.batchDim;
+    if (batchDim !== 0 && batchDim !== null) {
       throw new InvalidArgumentError(
         'batchDim',
-        `only 0 is supported (instances along the first axis), got ${String(batchDim)}.`,
+        `expected 0 (instances along the first axis) or null (no batch axis: exact, one backward ` +
+          `pass per loss element), got ${String(batchDim)}.`,
       );
     }
     this.batchDim = batchDim;
-    const weightsKnown = this.layers.every((layer) => layer.built || isLayersModel(layer));
+    this.batchMixingLayers = batchDim === null ? [] : batchMixingLayersOf(this.layers);
+    const weightsKnown = this.layers.every((layer) => layer.built || isModel(layer));
     if (weightsKnown && this.weights().length === 0) {
       throw new InvalidArgumentError('modelOrLayers', 'the layers have no trainable weights.');
     }
@@ -125,6 +130,14 @@ export class Engine {
    */
   computeGramian(losses: tf.Tensor): tf.Tensor2D {
     const { sites, fallbackWeights } = this.plan(losses);
+    if (sites.length === 0 && (this.batchDim === null || losses.rank === 0)) {
+      // No batch axis (or a scalar: one row): every row by its own backward pass, exact.
+      return tf.tidy(() =>
+        fallbackWeights.length === 0
+          ? (tf.zeros([losses.size, losses.size]) as tf.Tensor2D)
+          : rowGradientGramian(perRowGradients(losses, fallbackWeights)),
+      );
+    }
     const batchSize = losses.shape[0];
     const rowCount = losses.size;
     return tf.tidy(() => {
@@ -149,7 +162,8 @@ export class Engine {
   /**
    * Which rule `computeGramian(losses)` would use for each trainable weight the losses depend on
    * (weight name → `'dense' | 'bias' | 'embedding' | 'conv2d' | 'broadcast' | 'fallback'`): to check that a model
-   * takes the fast paths. Computes nothing.
+   * takes the fast paths (with `batchDim: null` or a scalar, every weight is `'fallback'`: one
+   * backward pass per loss element). Computes nothing.
    *
    * @example
    * ```ts
@@ -170,12 +184,6 @@ export class Engine {
     fallbackWeights: tf.Variable[];
   } {
     checkLiveTensor(losses, 'losses');
-    if (losses.rank === 0) {
-      throw new InvalidArgumentError(
-        'losses',
-        'expected one loss per instance (at least one axis, instances along axis 0), got a scalar.',
-      );
-    }
     if (!isRecorded(losses)) {
       throw new NotRecordedError(
         '`losses` was not computed inside record(): compute it inside `record(() => …)` so that ' +
@@ -186,22 +194,59 @@ export class Engine {
     if (weights.length === 0) {
       throw new InvalidArgumentError('modelOrLayers', 'the layers have no trainable weights.');
     }
-    const batchSize = losses.shape[0];
     const nodes = nodesOnPaths([losses], new Set(weights.map((w) => w.id))).path.map(({ node }) =>
       asRecordedNode(node),
     );
+    if (this.batchDim === null || losses.rank === 0) {
+      // Exact mode: every weight the losses reach, by per-row backward passes.
+      const reached = new Set(nodes.flatMap((node) => Object.values(node.inputs).map((t) => t.id)));
+      return { sites: [], fallbackWeights: weights.filter((w) => reached.has(w.id)) };
+    }
+    const batchSize = losses.shape[0];
     const mixing = findBatchMixingNode(nodes, batchSize);
     if (mixing !== undefined) {
+      const layers =
+        this.batchMixingLayers.length === 0
+          ? ''
+          : ` (layers that mix instances in training mode: ${this.batchMixingLayers.join(', ')})`;
       throw new InvalidArgumentError(
         'losses',
-        `the recorded operation ${mixing.kernelName} reduces over the batch axis, so instances are ` +
-          'not independent and the Gramian cannot be derived from one backward pass. Call ' +
-          'BatchNormalization layers with training: false (or replace them, e.g. by ' +
-          'LayerNormalization), and keep per-instance losses apart.',
+        `the recorded operation ${mixing.kernelName} reduces over the batch axis${layers}, so ` +
+          'instances are not independent and the Gramian cannot be derived from one backward ' +
+          'pass. Call BatchNormalization layers with training: false (or replace them, e.g. by ' +
+          'LayerNormalization), keep per-instance losses apart, or build the engine with ' +
+          '`batchDim: null` (exact, one backward pass per loss).',
       );
     }
     return planSites(nodes, weights, batchSize, convolutionAttrs(this.layers));
   }
+}
+
+/** True for a model (a layer made of layers), recognized by its members. */
+function isModel(layer: Layer): boolean {
+  return isLayersModel(layer) || Array.isArray((layer as { layers?: unknown }).layers);
+}
+
+/** A model, one layer, or any iterable of layers (`model.layers`, a `Set`…), as a list. */
+function layerList(value: unknown): Layer[] {
+  if (isLayer(value)) return [value as Layer];
+  const iterable =
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
+  const layers = iterable ? [...(value as Iterable<unknown>)] : [];
+  if (layers.length === 0) {
+    throw new InvalidArgumentError(
+      'modelOrLayers',
+      'expected a tf.LayersModel, a layer, or a non-empty iterable of tf layers.',
+    );
+  }
+  layers.forEach((layer, i) => {
+    if (!isLayer(layer)) {
+      throw new InvalidArgumentError('modelOrLayers', `element ${i} is not a tf layer.`);
+    }
+  });
+  return layers as Layer[];
 }
 
 /** Repeats each instance `times` times, consecutively, to line up with (instance, task) rows. */

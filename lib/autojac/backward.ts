@@ -10,6 +10,7 @@ import {
   withoutRepeats,
 } from './checks';
 import { jacobianRows } from './jacobian';
+import type { Variables } from '../autograd/variable_list';
 
 /** Options of autojac's {@link backward}. */
 export interface JacBackwardOptions {
@@ -19,8 +20,11 @@ export interface JacBackwardOptions {
    * scalar of the tensors).
    */
   jacTensors?: tf.Tensor | tf.Tensor[];
-  /** Variables whose `.jac` receives the Jacobian; default: every trainable variable reached. */
-  inputs?: tf.Variable[];
+  /**
+   * Variables whose `.jac` receives the Jacobian (any iterable, `model.trainableWeights` included);
+   * default: every trainable variable reached. Empty: nothing is filled, as TorchJD.
+   */
+  inputs?: Variables;
   /** Keep the graph so it can be differentiated again; default false. */
   retainGraph?: boolean;
 }

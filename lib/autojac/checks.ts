@@ -1,22 +1,15 @@
 /** Argument checks shared by the autojac entry points, with TorchJD's error cases. */
 import * as tf from '@tensorflow/tfjs';
 import { dependsOn, isRecorded } from '../autograd';
+import { tensorListOf } from '../autograd/variable_list';
 import { InvalidArgumentError, NotRecordedError, NumericalError } from '../errors';
-import { isTensor, isVariable } from '../tfjs_guards';
 
-/** A tensor or a list of tensors, as a non-empty list of live tensors. */
-export function tensorList(
-  value: tf.Tensor | tf.Tensor[] | undefined,
-  argument: string,
-): tf.Tensor[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+/**
+ * A tensor or an iterable of tensors (LayerVariables read), as a non-empty list of live tensors.
+ */
+export function tensorList(value: unknown, argument: string): tf.Tensor[] {
+  const list = value === undefined ? [] : tensorListOf(value, argument);
   if (list.length === 0) throw new InvalidArgumentError(argument, 'cannot be empty.');
-  list.forEach((t, i) => {
-    if (!isTensor(t)) {
-      throw new InvalidArgumentError(argument, `element ${i} is not a tf.Tensor.`);
-    }
-    if (t.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
-  });
   return list;
 }
 
@@ -32,18 +25,8 @@ export function checkRecorded(tensors: tf.Tensor[], argument: string): void {
   });
 }
 
-/** A list of variables, checked. */
-export function variableList(value: unknown, argument: string): tf.Variable[] {
-  if (!Array.isArray(value))
-    throw new InvalidArgumentError(argument, 'expected an array of tf.Variable.');
-  value.forEach((v, i) => {
-    if (!isVariable(v)) {
-      throw new InvalidArgumentError(argument, `element ${i} is not a tf.Variable.`);
-    }
-    if (v.isDisposed) throw new InvalidArgumentError(argument, `element ${i} is disposed.`);
-  });
-  return value as tf.Variable[];
-}
+/** A parameter list (any iterable of variables or LayerVariables), checked. */
+export { variableList } from '../autograd/variable_list';
 
 /** Throws unless the losses are scalars. */
 export function checkScalars(tensors: tf.Tensor[], argument: string): void {

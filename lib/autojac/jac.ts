@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readOptions } from '../argument_checks';
 import { freeGraphsReaching } from '../autograd';
+import { tensorListOf, type VariableLike } from '../autograd/variable_list';
 import { checkJacSeeds, checkRecorded, checkUnique, tensorList } from './checks';
 import { jacobiansAllowingRepeats } from './jacobian';
 
@@ -21,7 +22,8 @@ export interface JacOptions {
  * one row per scalar output: for each input, a tensor of shape `[nOutputs, ...input.shape]`, where
  * the outputs are flattened and concatenated in order. With `jacOutputs`, the Jacobians are
  * left-multiplied by them instead. Nothing is accumulated. The caller owns the returned tensors.
- * As TorchJD's `autojac.jac` (outputs must be distinct; inputs may repeat).
+ * As TorchJD's `autojac.jac` (outputs must be distinct; inputs may repeat; no inputs give an empty
+ * array). `inputs` may be any iterable, `model.trainableWeights` included.
  *
  * @example
  * ```ts
@@ -32,19 +34,21 @@ export interface JacOptions {
  */
 export function jac(
   outputs: tf.Tensor | tf.Tensor[],
-  inputs: tf.Tensor | tf.Tensor[],
+  inputs: tf.Tensor | Iterable<tf.Tensor | VariableLike>,
   options: JacOptions = {},
 ): tf.Tensor[] {
   options = readOptions(options, 'jac');
   const outputList = tensorList(outputs, 'outputs');
-  const inputList = tensorList(inputs, 'inputs');
+  // No inputs: no Jacobian to compute, an empty result (as TorchJD).
+  const inputList = tensorListOf(inputs, 'inputs');
   checkUnique(outputList, 'outputs');
   checkRecorded(outputList, 'outputs');
   const seeds =
     options.jacOutputs === undefined
       ? undefined
       : checkJacSeeds(options.jacOutputs, outputList, 'jacOutputs', 'outputs');
-  const jacobians = jacobiansAllowingRepeats(outputList, inputList, seeds);
+  const jacobians =
+    inputList.length === 0 ? [] : jacobiansAllowingRepeats(outputList, inputList, seeds);
   if (!options.retainGraph) freeGraphsReaching(outputList);
   return jacobians;
 }

@@ -5,6 +5,7 @@ import { accumulateGrad, clearJac, jacOf } from '../autograd';
 import { InvalidArgumentError } from '../errors';
 import { aggregateJacobians, canUseGramianSum } from './aggregate_jacobians';
 import { variableList } from './checks';
+import type { Variables } from '../autograd/variable_list';
 
 /** Options of {@link jacToGrad}. */
 export interface JacToGradOptions {
@@ -24,7 +25,8 @@ export interface JacToGradOptions {
 
 /**
  * Aggregates the Jacobians stored in the `.jac` of `variables` (all with the same number of rows)
- * with `aggregator`, and accumulates the result into their `.grad`. Returns the weights the
+ * with `aggregator`, and accumulates the result into their `.grad` (`variables`: any iterable,
+ * `model.trainableWeights` included). Returns the weights the
  * aggregator used, when it combines rows with weights (as a plain array: nothing to dispose). As
  * TorchJD's `jac_to_grad`, except on failure: when the aggregation throws (e.g. `NumericalError` for
  * a Jacobian with NaN or infinite entries), `.grad` and `.jac` are left exactly as they were, so the
@@ -39,7 +41,7 @@ export interface JacToGradOptions {
  * ```
  */
 export function jacToGrad(
-  variables: tf.Variable[],
+  variables: Variables,
   aggregator: Aggregator,
   options: JacToGradOptions = {},
 ): number[] | undefined {

@@ -4,15 +4,16 @@ import { describeValue, readOptions } from '../argument_checks';
 import { freeGraphsReaching, record } from '../autograd';
 import { InvalidArgumentError } from '../errors';
 import { mtlAggregated } from './mtl_aggregated';
+import type { Variables } from '../autograd/variable_list';
 
 /** Options of {@link mtlGrads}. */
 export interface MtlGradsOptions {
   /** Combines the shared Jacobian (one row per loss) into the shared parameters' gradient. */
   aggregator: Aggregator;
   /** Parameters of the shared trunk; default: the variables the features depend on. */
-  sharedParams?: tf.Variable[];
+  sharedParams?: Variables;
   /** Parameters of each task's head; default: the variables each loss reaches not through the features. */
-  tasksParams?: tf.Variable[][];
+  tasksParams?: Iterable<Variables>;
 }
 
 /** What {@link mtlGrads} returns. */

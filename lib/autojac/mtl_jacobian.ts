@@ -3,7 +3,7 @@
  * head to the features, then one pass per loss from the features through the shared trunk.
  */
 import * as tf from '@tensorflow/tfjs';
-import { dependsOn, grad, leafVariables } from '../autograd';
+import { grad, leafVariables } from '../autograd';
 import { InvalidArgumentError } from '../errors';
 import {
   checkGradSeeds,
@@ -16,6 +16,7 @@ import {
   variableList,
   withoutRepeats,
 } from './checks';
+import type { Variables } from '../autograd/variable_list';
 
 /** What the caller of an MTL backward pass gives. */
 export interface MtlInputs {
@@ -29,9 +30,9 @@ export interface MtlInputs {
   /** The last shared representation(s), computed inside `record`. */
   features: tf.Tensor | tf.Tensor[];
   /** Parameters of each task's head; default: the variables each loss reaches not through the features. */
-  tasksParams?: tf.Variable[][];
+  tasksParams?: Iterable<Variables>;
   /** Parameters of the shared trunk; default: the variables the features depend on. */
-  sharedParams?: tf.Variable[];
+  sharedParams?: Variables;
 }
 
 /** The result: task gradients (summed over tasks sharing a parameter) and shared Jacobians. */
@@ -70,10 +71,15 @@ export function resolveMtlInputs(inputs: MtlInputs): {
   if (inputs.tasksParams === undefined) {
     tasks = losses.map((loss) => leafVariables([loss], { excluded: features }));
   } else {
-    if (!Array.isArray(inputs.tasksParams)) {
-      throw new InvalidArgumentError('tasksParams', 'expected one array of variables per loss.');
+    const perTask = inputs.tasksParams as unknown;
+    if (
+      perTask === null ||
+      typeof perTask !== 'object' ||
+      typeof (perTask as Iterable<unknown>)[Symbol.iterator] !== 'function'
+    ) {
+      throw new InvalidArgumentError('tasksParams', 'expected one list of variables per loss.');
     }
-    tasks = inputs.tasksParams.map((params, i) =>
+    tasks = [...(perTask as Iterable<unknown>)].map((params, i) =>
       withoutRepeats(variableList(params, `tasksParams[${i}]`)),
     );
   }
@@ -89,14 +95,8 @@ export function resolveMtlInputs(inputs: MtlInputs): {
     features,
     losses,
   });
-  losses.forEach((loss, i) => {
-    if (!dependsOn(loss, features)) {
-      throw new InvalidArgumentError(
-        'losses',
-        `loss ${i} does not depend on the features; every loss must be computed from them.`,
-      );
-    }
-  });
+  // A loss that does not reach the features gets a zero row in the shared Jacobian, as in TorchJD
+  // (whose backward passes materialize unused gradients as zeros).
   return { losses, features, shared, tasks, seeds };
 }
 

@@ -19,6 +19,10 @@ export interface DualConeProjector {
   /** One solution `v` per row `u` of `U`; `G` is symmetric positive semi-definite. */
   project(U: Matrix64, G: Matrix64): Matrix64;
   toString(): string;
+  /** The trace below which the Gramian counts as zero, for projectors that normalize it. */
+  normEps?: number;
+  /** The regularization added to the normalized Gramian's diagonal, for projectors that add one. */
+  regEps?: number;
 }
 
 /** Options of {@link QuadprogProjector}. */
@@ -52,14 +56,30 @@ export function checkNonNegative(value: number, argument: string): void {
  * ```
  */
 export class QuadprogProjector implements DualConeProjector {
-  readonly normEps: number;
-  readonly regEps: number;
+  private normEpsValue = 1e-4;
+  private regEpsValue = 1e-4;
 
   constructor({ normEps = 1e-4, regEps = 1e-4 }: QuadprogProjectorOptions = {}) {
-    checkNonNegative(normEps, 'normEps');
-    checkNonNegative(regEps, 'regEps');
     this.normEps = normEps;
     this.regEps = regEps;
+  }
+
+  /** Below this trace, the Gramian counts as zero; setting it validates it (≥ 0), as TorchJD. */
+  get normEps(): number {
+    return this.normEpsValue;
+  }
+  set normEps(value: number) {
+    checkNonNegative(value, 'normEps');
+    this.normEpsValue = value;
+  }
+
+  /** Added to the normalized Gramian's diagonal; setting it validates it (≥ 0), as TorchJD. */
+  get regEps(): number {
+    return this.regEpsValue;
+  }
+  set regEps(value: number) {
+    checkNonNegative(value, 'regEps');
+    this.regEpsValue = value;
   }
 
   project(U: Matrix64, G: Matrix64): Matrix64 {
@@ -124,12 +144,20 @@ export class ActiveSetProjector implements DualConeProjector {
     this.fallback = new QuadprogProjector(options);
   }
 
+  /** Below this trace, the Gramian counts as zero; setting it validates it (≥ 0). */
   get normEps(): number {
     return this.fallback.normEps;
   }
+  set normEps(value: number) {
+    this.fallback.normEps = value;
+  }
 
+  /** Added to the normalized Gramian's diagonal; setting it validates it (≥ 0). */
   get regEps(): number {
     return this.fallback.regEps;
+  }
+  set regEps(value: number) {
+    this.fallback.regEps = value;
   }
 
   project(U: Matrix64, G: Matrix64): Matrix64 {
@@ -179,5 +207,41 @@ export function projectorOrDefault({
       );
     }
   }
-  return projector;
+  return checkedProjector(projector);
+}
+
+/**
+ * `projector` checked for a `projector` setter: `undefined` gives the default projector (TorchJD's
+ * `projector_or_default`), anything without a `project` method is an `InvalidArgumentError`.
+ *
+ * @example
+ * ```ts
+ * checkedProjector(undefined); // ActiveSetProjector(normEps=0.0001, regEps=0.0001)
+ * ```
+ */
+export function checkedProjector(projector: unknown): DualConeProjector {
+  if (projector === undefined || projector === null) return new ActiveSetProjector();
+  if (typeof (projector as DualConeProjector).project !== 'function') {
+    throw new InvalidArgumentError(
+      'projector',
+      'expected a DualConeProjector (an object with a project(U, G) method), e.g. ' +
+        'new QuadprogProjector().',
+    );
+  }
+  return projector as DualConeProjector;
+}
+
+/**
+ * Sets `normEps` or `regEps` on `projector`, for the aggregator-level setters: a projector without
+ * that setting is an `InvalidArgumentError` naming it.
+ */
+export function setProjectorEps(
+  projector: DualConeProjector,
+  name: 'normEps' | 'regEps',
+  value: number,
+): void {
+  if (!(name in projector)) {
+    throw new InvalidArgumentError(name, `the projector ${projector} has no ${name} to set.`);
+  }
+  projector[name] = value;
 }

@@ -282,16 +282,9 @@ describe('bad input', () => {
     losses.dispose();
   });
 
-  it('scalar losses → InvalidArgumentError naming losses', () => {
-    const m = model();
-    const loss = record(() => tf.sum(m.apply(tf.ones([3, 2])) as tf.Tensor));
-    expect(() => new Engine(m).computeGramian(loss)).toThrow(/`losses`/);
-    disposeGraph(loss);
-    loss.dispose();
-  });
-
-  it('batchDim other than 0 → InvalidArgumentError naming batchDim', () => {
+  it('batchDim other than 0 or null → InvalidArgumentError naming batchDim', () => {
     expect(() => new Engine(model(), { batchDim: 1 })).toThrow(/`batchDim`/);
+    expect(() => new Engine(model(), { batchDim: 'x' as never })).toThrow(/`batchDim`/);
   });
 
   it('no trainable weights → InvalidArgumentError naming modelOrLayers', () => {
@@ -304,5 +297,128 @@ describe('bad input', () => {
     disposeGraph(losses);
     losses.dispose();
     expect(() => new Engine([])).toThrow(/`modelOrLayers`/);
+  });
+});
+
+describe('TorchJD semantics: batchDim null, scalar output, batch-mixing layers', () => {
+  /** Dense → BatchNormalization → Dense, deterministic. */
+  function bnModel(): Model {
+    return tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [3], units: 4, kernelInitializer: seeded(7) }),
+        tf.layers.batchNormalization(),
+        tf.layers.dense({ units: 2, kernelInitializer: seeded(8) }),
+      ],
+    });
+  }
+  const vars = (m: Model) => m.trainableWeights.map((w) => w.read() as tf.Variable);
+
+  it('batchDim: null is exact when BatchNormalization in training mode couples the instances', () => {
+    const model = bnModel();
+    const x = tf.randomNormal([5, 3], 0, 1, 'float32', 3);
+    const lossesFn = () => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor), 1);
+    const expected = gramOf(bruteJacobian(lossesFn, vars(model)));
+    const engine = new Engine(model, { batchDim: null });
+    expect(engine.batchDim).toBeNull();
+    expect(engine.batchMixingLayers).toEqual([]);
+    const losses = record(lossesFn);
+    const before = tf.memory().numTensors;
+    const G = engine.computeGramian(losses);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expectClose(G.arraySync() as number[][], expected);
+    expect(Object.values(engine.rulesFor(losses))).toEqual(vars(model).map(() => 'fallback'));
+    // The graph is kept for the weighted backward pass, as with batchDim 0.
+    backward(losses, { gradient: tf.onesLike(losses) });
+    expect(gradOf(vars(model)[0])).not.toBeNull();
+    zeroGrad();
+    tf.dispose([G, losses, x]);
+  });
+
+  it('batchDim: null takes losses of any shape, a matrix included (flattened row-major)', () => {
+    const model = bnModel();
+    const x = tf.randomNormal([3, 3], 0, 1, 'float32', 4);
+    const lossesFn = () => tf.square(model.apply(x, { training: true }) as tf.Tensor); // [3, 2]
+    const expected = gramOf(bruteJacobian(lossesFn, vars(model)));
+    const losses = record(lossesFn);
+    const G = new Engine(model, { batchDim: null }).computeGramian(losses);
+    expect(G.shape).toEqual([6, 6]);
+    expectClose(G.arraySync() as number[][], expected);
+    disposeGraph(losses);
+    tf.dispose([G, losses, x]);
+  });
+
+  it.each([0, null] as const)(
+    'a scalar output gives the 1 × 1 Gramian ‖∇ℓ‖² (batchDim %p)',
+    (batchDim) => {
+      const model = tf.sequential({
+        layers: [tf.layers.dense({ inputShape: [2], units: 3, kernelInitializer: seeded(9) })],
+      });
+      const x = tf.tensor2d([
+        [1, -2],
+        [0.5, 3],
+      ]);
+      const lossFn = () => tf.sum(tf.square(model.apply(x) as tf.Tensor));
+      const [row] = bruteJacobian(lossFn, vars(model));
+      const loss = record(lossFn);
+      const G = new Engine(model, { batchDim }).computeGramian(loss);
+      expect(G.shape).toEqual([1, 1]);
+      const squaredNorm = row.reduce((s, v) => s + v * v, 0);
+      expect(Math.abs(G.arraySync()[0][0] - squaredNorm)).toBeLessThanOrEqual(1e-4 * squaredNorm);
+      disposeGraph(loss);
+      tf.dispose([G, loss, x]);
+    },
+  );
+
+  it('BatchNormalization layers are found when the engine is built, and named when they mix', () => {
+    const model = bnModel();
+    const engine = new Engine(model);
+    expect(engine.batchMixingLayers).toEqual([model.layers[1].name]);
+    const nested = tf.sequential({ layers: [model, tf.layers.dense({ units: 1 })] });
+    expect(new Engine(nested).batchMixingLayers).toEqual([model.layers[1].name]);
+    const x = tf.randomNormal([4, 3]);
+    const losses = record(() => tf.sum(model.apply(x, { training: true }) as tf.Tensor, 1));
+    expect(() => engine.computeGramian(losses)).toThrow(model.layers[1].name);
+    expect(() => engine.computeGramian(losses)).toThrow(/batchDim: null/);
+    disposeGraph(losses);
+    // In inference mode they are exact (no reduction over the batch), as before.
+    const inference = record(() => tf.sum(model.apply(x) as tf.Tensor, 1));
+    const G = engine.computeGramian(inference);
+    expect(G.shape).toEqual([4, 4]);
+    disposeGraph(inference);
+    tf.dispose([G, losses, inference, x]);
+  });
+
+  it('batchDim: null keeps tf.memory().numTensors flat over many steps', () => {
+    const model = bnModel();
+    const engine = new Engine(model, { batchDim: null });
+    const x = tf.randomNormal([4, 3], 0, 1, 'float32', 5);
+    const step = () => {
+      const losses = record(() =>
+        tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor), 1),
+      );
+      const G = engine.computeGramian(losses);
+      const weights = tf.tidy(() => tf.div(tf.onesLike(losses), 4));
+      backward(losses, { gradient: weights });
+      zeroGrad();
+      tf.dispose([G, losses, weights]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
+  it('the layers may be one layer, or any iterable of layers', () => {
+    const model = bnModel();
+    const fromSet = new Engine(new Set(model.layers));
+    expect(fromSet.layers).toEqual(model.layers);
+    function* layers() {
+      yield* model.layers;
+    }
+    expect(new Engine(layers()).weights()).toEqual(new Engine(model).weights());
+    expect(new Engine(model.layers[0]).layers).toEqual([model.layers[0]]);
+    expect(() => new Engine(new Set())).toThrow(/`modelOrLayers`/);
+    expect(() => new Engine([1] as never)).toThrow(/`modelOrLayers`/);
   });
 });
