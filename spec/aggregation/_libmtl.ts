@@ -76,7 +76,6 @@ export function assertRejectedBeforeStateChanges(
   const n = rows[0].length;
   const badMatrices: [() => tf.Tensor, number[]][] = [
     [() => tf.tensor1d(rows.map((r) => r[0])), losses],
-    [() => tf.zeros([0, n]), []],
     [
       () => tf.tensor2d(rows.map((r, i) => r.map((x, j) => (i === 0 && j === 0 ? NaN : x)))),
       losses,
@@ -86,6 +85,11 @@ export function assertRejectedBeforeStateChanges(
       losses,
     ],
   ];
+  // No objective is not bad input: the zero vector, as every aggregator (and TorchJD) gives.
+  const noRows = tf.zeros([0, n]) as tf.Tensor2D;
+  const zeros = tested.applyWithLosses(noRows, []);
+  expect(Array.from(zeros.dataSync())).toEqual(new Array<number>(n).fill(0));
+  tf.dispose([noRows, zeros]);
   for (const [make, values] of badMatrices) {
     const input = make();
     expect(() => tested.applyWithLosses(input as tf.Tensor2D, values)).toThrow(
