@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { freeGraphsReaching } from '../autograd';
+import { checkChunkSize, freeGraphsReaching } from '../autograd';
 import { checkJacSeeds, checkRecorded, checkUnique, tensorList } from './checks';
 import { jacobiansAllowingRepeats } from './jacobian';
 
@@ -13,6 +13,12 @@ export interface JacOptions {
   jacOutputs?: tf.Tensor | tf.Tensor[];
   /** Keep the graph so it can be differentiated again; default false. */
   retainGraph?: boolean;
+  /**
+   * How many rows of the Jacobian are differentiated together, in one batched backward pass
+   * (TorchJD's `parallel_chunk_size`): `undefined` (default) all of them, `1` one plain backward
+   * pass per row (slowest, least memory), any positive integer in between.
+   */
+  parallelChunkSize?: number;
 }
 
 /**
@@ -35,6 +41,7 @@ export function jac(
   options: JacOptions = {},
 ): tf.Tensor[] {
   const outputList = tensorList(outputs, 'outputs');
+  const chunkSize = checkChunkSize(options.parallelChunkSize);
   const inputList = tensorList(inputs, 'inputs');
   checkUnique(outputList, 'outputs');
   checkRecorded(outputList, 'outputs');
@@ -42,7 +49,7 @@ export function jac(
     options.jacOutputs === undefined
       ? undefined
       : checkJacSeeds(options.jacOutputs, outputList, 'jacOutputs', 'outputs');
-  const jacobians = jacobiansAllowingRepeats(outputList, inputList, seeds);
+  const jacobians = jacobiansAllowingRepeats(outputList, inputList, seeds, chunkSize);
   if (!options.retainGraph) freeGraphsReaching(outputList);
   return jacobians;
 }

@@ -14,7 +14,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TfjsJdError } from '../errors';
-import { differentiate, nodesOnPaths, type TapeNode } from '../autograd';
+import { nodesOnPaths, type TapeNode } from '../autograd';
+import { trunkJacobian } from './mtl_jacobian';
 import { biasGramian, rowGradientGramian } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 
@@ -190,29 +191,29 @@ export interface TaskJacobian {
 
 /**
  * Computes, for each task i, the gradient of `Σ_f ⟨featureGradients[i][f], features[f]⟩` at every
- * planned site output and explicit weight (one backward pass per task that stops at the sites and
- * computes no closed-form weight's gradient), then the Gramian. The recorded graph is kept.
+ * planned site output and explicit weight (the tasks go `chunkSize` at a time through one batched
+ * backward pass that stops at the sites and computes no closed-form weight's gradient), then the
+ * Gramian. The recorded graph is kept.
  */
 export function taskJacobian(
   features: tf.Tensor[],
   featureGradients: tf.Tensor[][],
   plan: TaskGramianPlan,
+  chunkSize?: number,
 ): TaskJacobian {
   const m = featureGradients.length;
   const outputs = [...new Set(plan.sites.map((site) => site.output))];
   const targets = [...outputs, ...plan.explicit];
   const held = tf.tidy(() => {
-    const perTask = featureGradients.map((seeds) =>
-      differentiate(features, seeds, targets, true).map((g, k) => g ?? tf.zeros(targets[k].shape)),
-    );
-    const stacked = outputs.map((_, k) => tf.stack(perTask.map((g) => g[k])));
+    const perTarget = trunkJacobian(features, featureGradients, targets, chunkSize);
     const explicitRows =
       plan.explicit.length === 0
         ? []
-        : tf.stack(
-            perTask.map((g) => tf.concat(g.slice(outputs.length).map((t) => tf.reshape(t, [-1])))),
+        : tf.concat(
+            perTarget.slice(outputs.length).map((t) => tf.reshape(t, [m, -1])),
+            1,
           );
-    return { deltas: stacked, rows: explicitRows };
+    return { deltas: perTarget.slice(0, outputs.length), rows: explicitRows };
   }) as { deltas: tf.Tensor[]; rows: tf.Tensor | [] };
   const deltas = held.deltas;
   const rows = Array.isArray(held.rows) ? null : held.rows;
