@@ -292,7 +292,11 @@ const batchMatMul: BatchingRule = (node, dys, names, k) => {
   return matMulGradients(a, b, dy, tA, tB, names, ['a', 'b'], k);
 };
 
-/** The gradients of `op(a)·op(b)` for batched `dy`, under the input names `keys`. */
+/**
+ * The gradients of `op(a)·op(b)` for batched `dy`, under the input names `keys`. With matrix
+ * operands every product is one 2-D matmul over all k rows (on wasm a broadcast batched matmul is
+ * several times slower than the flat product plus a transpose).
+ */
 function matMulGradients(
   a: tf.Tensor,
   b: tf.Tensor,
@@ -305,21 +309,30 @@ function matMulGradients(
 ): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   const [M, N] = dy.shape.slice(-2);
+  const flat = a.rank === 2 && b.rank === 2;
   if (names.includes(keys[0])) {
-    if (!tA && b.rank === 2) {
-      // dA = dy·op(b)ᵀ: all k·M rows in one product.
-      const rows = tf.reshape(dy, [-1, N]);
-      out[keys[0]] = tf.reshape(tf.matMul(rows, b, false, !tB), [k, ...a.shape]);
+    if (flat) {
+      // dA = dy·op(b)ᵀ, all k·M rows in one product; a = Aᵀ when transposed.
+      const dA = tf.matMul(tf.reshape(dy, [k * M, N]), b, false, !tB);
+      const K = dA.shape[1];
+      out[keys[0]] = tA
+        ? tf.transpose(tf.reshape(dA, [k, M, K]), [0, 2, 1])
+        : tf.reshape(dA, [k, ...a.shape]);
     } else {
       const grad = tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
       out[keys[0]] = tf.reshape(grad, [k, ...a.shape]);
     }
   }
   if (names.includes(keys[1])) {
-    if (tB && a.rank === 2) {
-      // db = (op(a)ᵀ·dy)ᵀ = dyᵀ·op(a): all k·N rows in one product.
+    if (flat && tB) {
+      // db = dyᵀ·op(a) per row: all k·N rows in one product.
       const columns = tf.reshape(tf.transpose(dy, [0, 2, 1]), [k * N, M]);
       out[keys[1]] = tf.reshape(tf.matMul(columns, a, false, tA), [k, ...b.shape]);
+    } else if (flat) {
+      // dB = op(a)ᵀ·dy per row: the k rows side by side as k·N columns.
+      const side = tf.reshape(tf.transpose(dy, [1, 0, 2]), [M, k * N]);
+      const dB = tf.matMul(a, side, !tA, false);
+      out[keys[1]] = tf.transpose(tf.reshape(dB, [dB.shape[0], k, N]), [1, 0, 2]);
     } else {
       const grad = tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
       out[keys[1]] = tf.reshape(grad, [k, ...b.shape]);
@@ -330,9 +343,9 @@ function matMulGradients(
 
 /**
  * The custom kernel `tf.fused.matMul` records (layers' linear `Dense`): inputs '0' and '1' are the
- * 3-D operands, '2' the optional bias. The recorded node carries no attributes; a linear
- * (recorded) fused matmul from layers never transposes, and the shapes say so unless they are
- * ambiguous (square), in which case the caller's fallback runs.
+ * 3-D operands, '2' the optional bias. The recorded node carries no attributes: the transposes come
+ * from the shapes (see `fusedTransposes`); if even the saved output cannot tell, the caller's
+ * fallback runs.
  */
 const fusedMatMul: BatchingRule = (node, dys, names, k) => {
   const dy = only(node, dys);
@@ -343,29 +356,83 @@ const fusedMatMul: BatchingRule = (node, dys, names, k) => {
   }
   const outShape = node.outputs[0].shape;
   const [M, N] = outShape.slice(-2);
-  const untransposed = a.shape[1] === M && b.shape[2] === N && a.shape[2] === b.shape[1];
-  const ambiguous = a.shape[1] === a.shape[2] || b.shape[1] === b.shape[2];
-  if (!untransposed || ambiguous || a.shape[0] !== b.shape[0]) return undefined;
+  if (a.shape[0] !== b.shape[0]) return undefined;
+  const flags = fusedTransposes(node, a, b, M, N);
+  if (flags === undefined) return undefined;
+  const [tA, tB] = flags;
   const dy3 = tf.reshape(dy, [k, a.shape[0], M, N]);
   const out: Record<string, tf.Tensor> = {};
-  if (names.includes('0') || names.includes('1')) {
-    Object.assign(
-      out,
-      matMulGradients(
-        a,
-        b,
-        dy3,
-        false,
-        false,
-        names.filter((n) => n !== '2'),
-        ['0', '1'],
-        k,
-      ),
-    );
+  const operands = names.filter((n) => n !== '2');
+  if (operands.length > 0) {
+    // Layers multiply one matrix pair (a batch of one): the flat products apply.
+    const single = a.shape[0] === 1;
+    const grads = single
+      ? matMulGradients(
+          tf.reshape(a, a.shape.slice(1)),
+          tf.reshape(b, b.shape.slice(1)),
+          tf.reshape(dy3, [k, M, N]),
+          tA,
+          tB,
+          operands,
+          ['0', '1'],
+          k,
+        )
+      : matMulGradients(a, b, dy3, tA, tB, operands, ['0', '1'], k);
+    for (const name of operands) {
+      out[name] = tf.reshape(grads[name], [k, ...node.inputs[name].shape]);
+    }
   }
   if (names.includes('2')) out['2'] = unbroadcast(dy3, node.inputs['2'].shape);
   return out;
 };
+
+/** The transposes of each fused matmul node, once found. */
+const fusedFlags = new WeakMap<TapeNode, [boolean, boolean] | null>();
+
+/**
+ * The `[transposeA, transposeB]` a recorded fused matmul ran with: the only pair its operand shapes
+ * allow, or, when square operands allow several, the pair that reproduces its saved output.
+ */
+function fusedTransposes(
+  node: TapeNode,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  M: number,
+  N: number,
+): [boolean, boolean] | undefined {
+  const known = fusedFlags.get(node);
+  if (known !== undefined) return known ?? undefined;
+  const candidates = (
+    [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as [boolean, boolean][]
+  ).filter(([tA, tB]) => {
+    const [aOuter, aInner] = tA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
+    const [bInner, bOuter] = tB ? [b.shape[2], b.shape[1]] : [b.shape[1], b.shape[2]];
+    return aOuter === M && bOuter === N && aInner === bInner;
+  });
+  let found: [boolean, boolean] | null = candidates.length === 1 ? candidates[0] : null;
+  const saved = node.saved?.[2];
+  if (candidates.length > 1 && saved !== undefined && !saved.isDisposed) {
+    const matches = candidates.filter(([tA, tB]) =>
+      tf.tidy(() => {
+        // The saved output includes the bias, saved after it.
+        const bias = node.saved?.[3];
+        const product = tf.matMul(a, b, tA, tB);
+        const value = bias === undefined ? product : tf.add(product, bias);
+        const error = tf.max(tf.abs(tf.sub(value, saved))).dataSync()[0];
+        const scale = tf.max(tf.abs(saved)).dataSync()[0];
+        return error <= 1e-5 * Math.max(1, scale);
+      }),
+    );
+    found = matches.length === 1 ? matches[0] : null;
+  }
+  fusedFlags.set(node, found);
+  return found ?? undefined;
+}
 
 /** Runs a tfjs kernel directly (the convolution and pooling gradients have no public op). */
 function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {

@@ -111,16 +111,30 @@ describe('batching rules', () => {
     );
   });
 
-  it('a fused matmul with square (ambiguous) operands falls back, exactly', () => {
-    const before = fallbacksOf('fusedMatMul__op');
-    check(
-      [
-        [3, 3],
-        [3, 3],
-      ],
-      (x, w) => tf.fused.matMul({ a: x, b: w, transposeA: true }),
-    );
-    expect(fallbacksOf('fusedMatMul__op')).toBe(before + 1);
+  it('the fused matmul with every transpose, square (ambiguous-shaped) operands included', () => {
+    for (const [transposeA, transposeB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      check(
+        [[3, 3], [3, 3], [3]],
+        (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b, transposeA, transposeB }),
+        {
+          expectRuleFor: ['fusedMatMul__op'],
+        },
+      );
+      check(
+        [
+          [4, 3],
+          [3, 4],
+        ]
+          .map((s) => (transposeA ? [...s].reverse() : s))
+          .map((s, i) => (i === 1 && transposeB !== transposeA ? [...s].reverse() : s)),
+        (x, w) => tf.fused.matMul({ a: x, b: w, transposeA, transposeB }),
+      );
+    }
   });
 
   it.each([
