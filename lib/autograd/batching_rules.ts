@@ -314,7 +314,7 @@ function matMulGradients(
     if (flat) {
       // dA = dy·op(b)ᵀ, all k·M rows in one product; a = Aᵀ when transposed.
       const dA = tf.matMul(tf.reshape(dy, [k * M, N]), b, false, !tB);
-      const K = dA.shape[1];
+      const K = dA.shape[1] as number;
       out[keys[0]] = tA
         ? tf.transpose(tf.reshape(dA, [k, M, K]), [0, 2, 1])
         : tf.reshape(dA, [k, ...a.shape]);

@@ -5,7 +5,8 @@
  *
  * For a dense kernel `z = A·W`, task i's row is `Aᵀ Δᵢ` (Δᵢ: its gradient with respect to z), so
  * `⟨AᵀΔᵢ, AᵀΔⱼ⟩ = ⟨Δᵢ, (AAᵀ) Δⱼ⟩`: with a batch smaller than the layer's width this costs far less
- * than the rows themselves. A bias added on the last axis has row `Σ_b Δᵢ[b]`. Every other weight
+ * than the rows themselves. A bias added on the last axis has row `Σ_b Δᵢ[b]`. A Conv2D kernel's
+ * rows `AᵀΔᵢ` (A: the im2col matrix) come from one filter-gradient kernel for all tasks. Every other weight
  * gets its rows computed explicitly (exact, as costly as the Jacobian path).
  *
  * The update `Σᵢ wᵢ (row i)` then needs no further backward pass: for a closed-form weight it is the
@@ -16,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TfjsJdError } from '../errors';
 import { nodesOnPaths, type TapeNode } from '../autograd';
 import { trunkJacobian } from './mtl_jacobian';
-import { biasGramian, rowGradientGramian } from '../autogram/gramian_rules';
+import { biasGramian, conv2dKernelTaskRows, rowGradientGramian } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 
 /** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
@@ -88,6 +89,7 @@ export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): T
 /** The closed form for the weight fed to input `name` of `node`, if one applies. */
 function siteFor(node: RecordedNode, name: string): TaskSite | undefined {
   const output = node.outputs[0];
+  if (node.kernelName === 'Conv2D') return conv2dSite(node, name);
   if (output === undefined || output.rank !== 2) {
     return node.kernelName === 'Add' || node.kernelName === 'BiasAdd'
       ? biasSite(node, name, true)
@@ -123,6 +125,28 @@ function siteFor(node: RecordedNode, name: string): TaskSite | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A Conv2D kernel: task i's row is `AᵀΔᵢ` with A the im2col matrix of the batch, and all m rows come
+ * from one filter-gradient kernel (`conv2dKernelTaskRows`), no per-task pass through the graph.
+ * Dilated convolutions (which tfjs cannot differentiate anyway) get no site.
+ */
+function conv2dSite(node: RecordedNode, name: string): TaskSite | undefined {
+  const x = node.live('x');
+  const filter = node.inputs.filter;
+  const dilations = node.attrs.dilations ?? 1;
+  if (name !== 'filter' || x === undefined || x.rank !== 4 || filter.rank !== 4) return undefined;
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
+  const output = node.outputs[0];
+  const shape = filter.shape as [number, number, number, number];
+  return {
+    output,
+    gramian: (grads) =>
+      tf.tidy(() =>
+        rowGradientGramian(conv2dKernelTaskRows(x as tf.Tensor4D, grads, shape, node.attrs)),
+      ),
+  };
 }
 
 /**

@@ -58,7 +58,14 @@ function check(
     }),
   );
   disposeGraph(out);
-  tf.dispose([vars, out, seeds, rows, single.flat().filter((g) => g !== null), batched]);
+  tf.dispose([
+    vars,
+    out,
+    seeds,
+    rows,
+    single.flat().filter((g): g is tf.Tensor => g !== null),
+    batched.filter((g): g is tf.Tensor => g !== null),
+  ]);
   expect(tf.memory().numTensors).toBe(before);
 }
 
@@ -200,7 +207,7 @@ describe('batching rules', () => {
     ['Cos', tf.cos],
     ['Neg', tf.neg],
     ['Erf', tf.erf],
-  ] as const)('%s', (kernel, op) => {
+  ] as [string, (x: tf.Tensor) => tf.Tensor][])('%s', (kernel, op) => {
     check([[2, 5]], (x) => op(x), { expectRuleFor: [kernel] });
   });
 
@@ -210,7 +217,7 @@ describe('batching rules', () => {
     ['Sqrt', tf.sqrt],
     ['Rsqrt', tf.rsqrt],
     ['Reciprocal', tf.reciprocal],
-  ] as const)('%s (positive inputs)', (kernel, op) => {
+  ] as [string, (x: tf.Tensor) => tf.Tensor][])('%s (positive inputs)', (kernel, op) => {
     check([[2, 5]], (x) => op(x), { lo: 0.5, hi: 2, expectRuleFor: [kernel] });
   });
 
