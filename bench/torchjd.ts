@@ -8,6 +8,11 @@
  * Needs `python3` (or `$TFJS_JD_PYTHON`) with torch, numpy and scipy, and TorchJD either installed
  * or as source at `$TORCHJD_SRC` (default: /work/ref/torchjd/src when it exists). Where any of that
  * is missing the comparison is skipped with one line saying why; CI never runs it.
+ *
+ * TorchJD's QP goes through the exact stand-in for quadprog in bench/torchjd/stand_ins (block
+ * principal pivoting in numpy), not quadprog's compiled active-set solver: the figures the QP
+ * dominates (IWRM, UPGradWeighting at large m) may overstate TorchJD's time. On a loaded machine
+ * set OMP_WAIT_POLICY=PASSIVE, or PyTorch's spinning threads slow it many times over.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as fs from 'fs';
@@ -53,7 +58,7 @@ function groups(quick: boolean): Group[] {
     steps: { plain: 'plain step', iwrm: 'IWRM step (autogram + UPGrad)' },
     ratios: [['IWRM/plain step', 'iwrm', 'plain']],
     repeat,
-    pythonRepeat: batch > 64 ? { warmup: 1, iters: quick ? 1 : 3 } : repeat,
+    pythonRepeat: batch > 64 ? { warmup: 0, iters: 1 } : repeat,
     build: () => {
       const { plain, iwrm, dispose } = iwrmSteps(batch);
       return { steps: { plain, iwrm }, dispose };
@@ -65,7 +70,7 @@ function groups(quick: boolean): Group[] {
     steps: { upgradWeighting: 'UPGradWeighting' },
     ratios: [],
     repeat,
-    pythonRepeat: m > 128 ? { warmup: 1, iters: quick ? 1 : 3 } : repeat,
+    pythonRepeat: m > 64 ? { warmup: 0, iters: quick ? 1 : 2 } : repeat,
     build: () => {
       const gramian = tf.tidy(() => {
         const J = tf.randomNormal([m, 1000], 0, 1, 'float32', m);
