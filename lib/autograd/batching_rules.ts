@@ -439,6 +439,12 @@ function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.T
   return tf.engine().runKernel(name, inputs, attrs as never) as tf.Tensor;
 }
 
+/** True if the active backend registers every kernel in `names` (else the rule steps aside). */
+function hasKernels(...names: string[]): boolean {
+  const backend = tf.getBackend();
+  return names.every((name) => tf.getKernel(name, backend) !== undefined);
+}
+
 /** Conv2D (NHWC or NCHW, dilation 1 as tfjs's own gradient requires). */
 const conv2d: BatchingRule = (node, dys, names, k) => {
   const dy = only(node, dys);
@@ -450,6 +456,7 @@ const conv2d: BatchingRule = (node, dys, names, k) => {
   }
   const dilations = attrs.dilations ?? 1;
   if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
+  if (!hasKernels('Conv2DBackpropInput', 'Conv2DBackpropFilter')) return undefined;
   const nchw = attrs.dataFormat === 'NCHW';
   const common = {
     strides: attrs.strides,
@@ -494,6 +501,7 @@ const maxPool: BatchingRule = (node, dys, _names, k) => {
   if (dy === undefined || x === undefined || y === undefined || node.attrs === undefined) {
     return undefined;
   }
+  if (!hasKernels('MaxPoolGrad')) return undefined;
   const { filterSize, strides, pad, dimRoundingMode } = node.attrs;
   const dx = runKernel(
     'MaxPoolGrad',
@@ -510,7 +518,7 @@ const maxPool: BatchingRule = (node, dys, _names, k) => {
 const avgPool: BatchingRule = (node, dys, _names, k) => {
   const dy = only(node, dys);
   const x = node.inputs.x;
-  if (dy === undefined || node.attrs === undefined) return undefined;
+  if (dy === undefined || node.attrs === undefined || !hasKernels('AvgPoolGrad')) return undefined;
   const { filterSize, strides, pad, dimRoundingMode } = node.attrs;
   const outShape = node.outputs[0].shape;
   // AvgPoolGrad reads only the input's shape.

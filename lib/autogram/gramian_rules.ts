@@ -144,8 +144,8 @@ const WIDENED_LIMIT = 1 << 22;
  * instance r alone. All rows come from one depthwise filter-gradient kernel: the R instances
  * become R·C input channels and each row's output gradient is repeated over its instance's C
  * channels, so channel (r, c) meets only instance r's gradient (no per-instance backward pass;
- * rows go in groups when that repeated gradient would be large). Dilated convolutions take one
- * batch-of-one pass per instance.
+ * rows go in groups when that repeated gradient would be large). Dilated convolutions (and a
+ * backend without that kernel) take one batch-of-one pass per instance.
  *
  * @param inputs [m, H, W, C] (or NCHW per `attrs.dataFormat`): the convolution input of each row.
  * @param outputGrads the gradient of each row's objective with respect to the convolution output.
@@ -163,7 +163,10 @@ export function conv2dKernelRowGradients(
   attrs: Record<string, unknown>,
 ): tf.Tensor2D {
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = convAttrs(attrs);
-  if (dilated(dilations)) return rowByRow(inputs, outputGrads, filter, attrs);
+  const depthwise = tf.getKernel('DepthwiseConv2dNativeBackpropFilter', tf.getBackend());
+  if (dilated(dilations) || depthwise === undefined) {
+    return rowByRow(inputs, outputGrads, filter, attrs);
+  }
   return tf.tidy(() => {
     const x = channelsLast(inputs, dataFormat);
     const dy = channelsLast(outputGrads, dataFormat);
@@ -258,15 +261,13 @@ export function conv2dKernelTaskRows(
       dataFormat === 'NCHW'
         ? tf.reshape(tf.transpose(outputGrads, [1, 0, 2, 3, 4]), [n, m * f, rest[1], rest[2]])
         : tf.reshape(tf.transpose(outputGrads, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], m * f]);
-    const grad = tf
-      .engine()
-      .runKernel('Conv2DBackpropFilter', { x: inputs, dy: wide }, {
-        strides,
-        pad,
-        dataFormat,
-        dimRoundingMode,
-        filterShape: [kh, kw, c, m * f],
-      } as never) as tf.Tensor;
+    const grad = tf.engine().runKernel('Conv2DBackpropFilter', { x: inputs, dy: wide }, {
+      strides,
+      pad,
+      dataFormat,
+      dimRoundingMode,
+      filterShape: [kh, kw, c, m * f],
+    } as never) as tf.Tensor;
     const perTask = tf.transpose(tf.reshape(grad, [kh, kw, c, m, f]), [3, 0, 1, 2, 4]);
     return tf.reshape(perTask, [m, kh * kw * c * f]) as tf.Tensor2D;
   });
