@@ -181,22 +181,22 @@ function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite
 function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor): tf.Tensor2D {
   const [m, rows, k] = deltas.shape;
   const d = inputs.shape[1];
-  const stacked = tf.reshape(tf.transpose(deltas, [1, 0, 2]), [rows, m * k]) as tf.Tensor2D;
+  // Row c of task i's block is Δᵢ's column c: Δᵢᵀ, one transpose shared by both forms.
+  const transposed = tf.reshape(tf.transpose(deltas, [0, 2, 1]), [m * k, rows]) as tf.Tensor2D;
   const viaKernel = rows * rows * (d + m * k) + rows * m * m * k;
   const viaRows = d * rows * m * k + m * m * d * k;
   if (viaKernel < viaRows) {
-    const kernelTimesDeltas = tf.matMul(tf.matMul(inputs, inputs, false, true), stacked);
-    const left = tf.reshape(deltas, [m, rows * k]);
-    const right = tf.reshape(tf.transpose(tf.reshape(kernelTimesDeltas, [rows, m, k]), [1, 0, 2]), [
-      m,
-      rows * k,
-    ]);
-    return tf.matMul(left, right, false, true);
+    // ⟨Δᵢ, KΔⱼ⟩ = ⟨Δᵢᵀ, ΔⱼᵀK⟩ with the symmetric K = AAᵀ.
+    const timesKernel = tf.matMul(transposed, tf.matMul(inputs, inputs, false, true));
+    return tf.matMul(
+      tf.reshape(transposed, [m, k * rows]),
+      tf.reshape(timesKernel, [m, k * rows]),
+      false,
+      true,
+    );
   }
-  const explicitRows = tf.reshape(
-    tf.transpose(tf.reshape(tf.matMul(inputs, stacked, true, false), [d, m, k]), [1, 0, 2]),
-    [m, d * k],
-  );
+  // Task i's row is AᵀΔᵢ; its transpose ΔᵢᵀA holds the same entries, which is all a Gramian sees.
+  const explicitRows = tf.reshape(tf.matMul(transposed, inputs), [m, k * d]);
   return tf.matMul(explicitRows, explicitRows, false, true);
 }
 
