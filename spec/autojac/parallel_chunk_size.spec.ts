@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PCGrad } from '../../lib/aggregation/pcgrad';
 import { UPGrad } from '../../lib/aggregation/upgrad';
-import { gradOf, jacOf, record, zeroGrad } from '../../lib/autograd';
+import { fallbackCounts, gradOf, jacOf, record, zeroGrad } from '../../lib/autograd';
 import { backward, jac, mtlBackward, mtlGrads } from '../../lib/autojac';
 import { InvalidArgumentError } from '../../lib/errors';
 
@@ -106,6 +106,31 @@ describe('parallelChunkSize', () => {
       }
       results.forEach((grads) => tf.dispose(grads));
     }
+    net.dispose();
+  });
+
+  it('every kernel of an MLP and of tf.layers Dense layers has a batching rule (no fallback)', () => {
+    const net = model();
+    const trunk = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [4], units: 6, activation: 'relu' }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const before = [...fallbackCounts.values()].reduce((a, b) => a + b, 0);
+    const { features, losses } = record(net.forward);
+    tf.dispose(jac(losses, net.shared));
+    const y = record(() => trunk.apply(net.x) as tf.Tensor);
+    tf.dispose(
+      jac(
+        y,
+        trunk.trainableWeights.map((w) => w.read()),
+      ),
+    );
+    const { losses: again, grads } = mtlGrads(net.forward, { aggregator: new UPGrad() });
+    expect([...fallbackCounts.values()].reduce((a, b) => a + b, 0)).toBe(before);
+    tf.dispose([features, losses, y, again, grads]);
+    trunk.dispose();
     net.dispose();
   });
 
