@@ -65,8 +65,8 @@ function loadAggregator(
 /** Weighting time on the Gramian of a random `m × 1000` matrix, for each m. */
 function weightingRows(repeat: { warmup: number; iters: number }): BenchRow[] {
   const rows: BenchRow[] = [];
-  const targets: Record<number, number> = { 64: 10, 128: 60 };
-  for (const m of [2, 8, 32, 64, 128]) {
+  const targets: Record<number, number> = { 64: 10, 128: 60, 256: 100 };
+  for (const m of [2, 8, 32, 64, 128, 256]) {
     const gramian = tf.tidy(() => {
       const J = tf.randomNormal([m, 1000], 0, 1, 'float32', m);
       return tf.matMul(J, J, false, true) as tf.Tensor2D;

@@ -3,7 +3,8 @@
  * backend present, prints one table (figure, value, target, backend) and writes
  * bench/results.json; a `--quick` smoke run writes to the system's temporary folder instead, so it
  * never overwrites the committed full results. Ratios are measured within one run, interleaved, so
- * machine noise hits both sides alike.
+ * machine noise hits both sides alike. `npm run bench -- --torchjd [--quick]` instead runs the
+ * side-by-side comparison with TorchJD (bench/torchjd.ts) and prints its own table.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -20,11 +21,11 @@ interface Suite {
   run(options: BenchOptions): Promise<BenchRow[]>;
 }
 
-function parseArgs(argv: string[]): { quick: boolean; only?: string[] } {
+function parseArgs(argv: string[]): { quick: boolean; only?: string[]; torchjd: boolean } {
   const quick = argv.includes('--quick');
   const onlyIndex = argv.indexOf('--only');
   const only = onlyIndex >= 0 ? argv[onlyIndex + 1]?.split(',') : undefined;
-  return { quick, only };
+  return { quick, only, torchjd: argv.includes('--torchjd') };
 }
 
 function formatValue(row: BenchRow): string {
@@ -63,10 +64,16 @@ function printTable(rows: (BenchRow & { suite: string })[], backend: string): vo
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, only, torchjd } = parseArgs(process.argv.slice(2));
   tf.env().set('PROD', true);
   const backend = await useFastestBackend();
   console.log(`tfjs-jd bench — backend: ${backend}${quick ? ' (quick)' : ''}`);
+  if (torchjd) {
+    // The side-by-side comparison is its own table (bench/torchjd.ts).
+    const { runSideBySide } = await import('./torchjd');
+    await runSideBySide({ quick, backend });
+    return;
+  }
   const rows: (BenchRow & { suite: string })[] = [];
   for (const suite of SUITES) {
     if (only !== undefined && !only.includes(suite)) continue;

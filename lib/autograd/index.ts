@@ -24,5 +24,14 @@ export { GraphFreedError, NotRecordedError } from '../errors';
  * the public API.
  */
 export { differentiate, nodesOnPaths } from './backprop';
+/** @internal Batched backward passes (TorchJD's `parallel_chunk_size`), for autojac and autogram. */
+export {
+  differentiateBatched,
+  differentiateInChunks,
+  checkChunkSize,
+  fallbackCounts,
+} from './batched_backprop';
+/** @internal */
+export { BATCHED_KERNELS } from './batching_rules';
 /** @internal */
 export type { TapeNode } from './tfjs_internals';

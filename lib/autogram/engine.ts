@@ -4,7 +4,7 @@
  */
 import { checkLiveTensor } from '../argument_checks';
 import * as tf from '@tensorflow/tfjs';
-import { differentiate, isRecorded, nodesOnPaths } from '../autograd';
+import { differentiate, differentiateInChunks, isRecorded, nodesOnPaths } from '../autograd';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { batchMixingLayersOf, findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';
@@ -291,14 +291,41 @@ function seedOn(shape: number[], selected: (flatIndex: number) => boolean): tf.T
   return tf.tensor(values, shape);
 }
 
-/** The exact fallback: the gradient of each loss element with respect to `weights`, one row each. */
+/**
+ * Rows of the exact fallback differentiated together: enough to batch the kernels, few enough that
+ * the stacked cotangents of a large batch stay a small multiple of one forward pass.
+ */
+const FALLBACK_CHUNK = 32;
+
+/**
+ * The exact fallback: the gradient of each loss element with respect to `weights`, one row each,
+ * `FALLBACK_CHUNK` rows per batched backward pass.
+ */
 function perRowGradients(losses: tf.Tensor, weights: tf.Variable[]): tf.Tensor2D {
   const rowCount = losses.size;
-  const rows: tf.Tensor[] = [];
-  for (let r = 0; r < rowCount; r++) {
-    const seed = seedOn(losses.shape, (flat) => flat === r);
-    const grads = gradientsAt(losses, seed, weights);
-    rows.push(tf.concat(grads.map((g) => tf.reshape(g, [-1]))));
-  }
-  return tf.stack(rows) as tf.Tensor2D;
+  const grads = differentiateInChunks(
+    rowCount,
+    (start, count) => ({
+      outputs: [losses],
+      seeds: [
+        tf.tidy(() =>
+          tf.reshape(
+            tf.slice(
+              tf.oneHot(tf.range(start, start + count, 1, 'int32'), rowCount + 1, 1, 0, 'float32'),
+              [0, 0],
+              [count, rowCount],
+            ),
+            [count, ...losses.shape],
+          ),
+        ),
+      ],
+    }),
+    weights,
+    true,
+    FALLBACK_CHUNK,
+  );
+  return tf.concat(
+    grads.map((g, i) => tf.reshape(g ?? tf.zeros([rowCount, ...weights[i].shape]), [rowCount, -1])),
+    1,
+  ) as tf.Tensor2D;
 }

@@ -115,10 +115,37 @@ export function embeddingGramian(
   });
 }
 
+/** The convolution attributes as the tfjs kernels take them. */
+function convAttrs(attrs: Record<string, unknown>) {
+  return {
+    strides: (attrs.strides ?? 1) as [number, number] | number,
+    pad: (attrs.pad ?? 'valid') as 'valid' | 'same' | number,
+    dataFormat: (attrs.dataFormat ?? 'NHWC') as 'NHWC' | 'NCHW',
+    dilations: (attrs.dilations ?? 1) as [number, number] | number,
+    dimRoundingMode: attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  };
+}
+
+function dilated(dilations: [number, number] | number): boolean {
+  return (Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1);
+}
+
+/** NCHW → NHWC (the depthwise kernels only take channels last). */
+function channelsLast(t: tf.Tensor4D, dataFormat: 'NHWC' | 'NCHW'): tf.Tensor4D {
+  return dataFormat === 'NCHW' ? tf.transpose(t, [0, 2, 3, 1]) : t;
+}
+
+/** Most elements the per-instance form lets its widened output gradient hold at once. */
+const WIDENED_LIMIT = 1 << 22;
+
 /**
- * Per-instance gradients of a 2-D convolution kernel, one instance at a time (each costs a
- * batch-of-one kernel-gradient pass, so all of them together cost one batched pass), flattened to
- * rows: feed the result to {@link rowGradientGramian}.
+ * Per-instance gradients of a 2-D convolution kernel, flattened to rows: feed the result to
+ * {@link rowGradientGramian}. Row r is `Σ_positions patch(x_r) ⊗ δ_r`, the kernel gradient of
+ * instance r alone. All rows come from one depthwise filter-gradient kernel: the R instances
+ * become R·C input channels and each row's output gradient is repeated over its instance's C
+ * channels, so channel (r, c) meets only instance r's gradient (no per-instance backward pass;
+ * rows go in groups when that repeated gradient would be large). Dilated convolutions (and a
+ * backend without that kernel) take one batch-of-one pass per instance.
  *
  * @param inputs [m, H, W, C] (or NCHW per `attrs.dataFormat`): the convolution input of each row.
  * @param outputGrads the gradient of each row's objective with respect to the convolution output.
@@ -135,24 +162,113 @@ export function conv2dKernelRowGradients(
   filter: tf.Tensor4D,
   attrs: Record<string, unknown>,
 ): tf.Tensor2D {
-  const strides = (attrs.strides ?? 1) as [number, number] | number;
-  const pad = (attrs.pad ?? 'valid') as 'valid' | 'same' | number;
-  const dataFormat = (attrs.dataFormat ?? 'NHWC') as 'NHWC' | 'NCHW';
-  const dilations = (attrs.dilations ?? 1) as [number, number] | number;
-  const rounding = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = convAttrs(attrs);
+  const depthwise = tf.getKernel('DepthwiseConv2dNativeBackpropFilter', tf.getBackend());
+  if (dilated(dilations) || depthwise === undefined) {
+    return rowByRow(inputs, outputGrads, filter, attrs);
+  }
   return tf.tidy(() => {
-    const m = inputs.shape[0];
+    const x = channelsLast(inputs, dataFormat);
+    const dy = channelsLast(outputGrads, dataFormat);
+    const [m, H, W, C] = x.shape;
+    const [, Ho, Wo, F] = dy.shape;
+    const [kh, kw] = filter.shape;
+    const group = Math.max(1, Math.min(m, Math.floor(WIDENED_LIMIT / (Ho * Wo * C * F))));
+    const parts: tf.Tensor[] = [];
+    for (let start = 0; start < m; start += group) {
+      const r = Math.min(group, m - start);
+      const xs = tf.slice(x, [start, 0, 0, 0], [r, -1, -1, -1]);
+      const ds = tf.slice(dy, [start, 0, 0, 0], [r, -1, -1, -1]);
+      const wideX = tf.reshape(tf.transpose(xs, [1, 2, 0, 3]), [1, H, W, r * C]);
+      const perChannel = tf.reshape(tf.transpose(ds, [1, 2, 0, 3]), [Ho, Wo, r, 1, F]);
+      const wideDy = tf.reshape(tf.mul(perChannel, tf.ones([1, 1, 1, C, 1])), [
+        1,
+        Ho,
+        Wo,
+        r * C * F,
+      ]);
+      const grad = tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropFilter', { x: wideX, dy: wideDy }, {
+          strides,
+          pad,
+          dilations: 1,
+          dimRoundingMode,
+          filterShape: [kh, kw, r * C, F],
+        } as never) as tf.Tensor;
+      const perInstance = tf.transpose(tf.reshape(grad, [kh, kw, r, C, F]), [2, 0, 1, 3, 4]);
+      parts.push(tf.reshape(perInstance, [r, kh * kw * C * F]));
+    }
+    return (parts.length === 1 ? parts[0] : tf.concat(parts)) as tf.Tensor2D;
+  });
+}
+
+/** Per-instance kernel gradients one batch-of-one pass at a time (dilated convolutions). */
+function rowByRow(
+  inputs: tf.Tensor4D,
+  outputGrads: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  attrs: Record<string, unknown>,
+): tf.Tensor2D {
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = convAttrs(attrs);
+  return tf.tidy(() => {
     const rows: tf.Tensor[] = [];
-    for (let r = 0; r < m; r++) {
+    for (let r = 0; r < inputs.shape[0]; r++) {
       const x = tf.slice(inputs, [r, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
       const dy = tf.slice(outputGrads, [r, 0, 0, 0], [1, -1, -1, -1]);
       const kernelGrad = tf.grad((f: tf.Tensor) =>
         tf.sum(
-          tf.mul(tf.conv2d(x, f as tf.Tensor4D, strides, pad, dataFormat, dilations, rounding), dy),
+          tf.mul(
+            tf.conv2d(x, f as tf.Tensor4D, strides, pad, dataFormat, dilations, dimRoundingMode),
+            dy,
+          ),
         ),
       )(filter);
       rows.push(tf.reshape(kernelGrad, [-1]));
     }
     return tf.stack(rows) as tf.Tensor2D;
+  });
+}
+
+/**
+ * The kernel gradient of a 2-D convolution for each of m objectives that share one batch, flattened
+ * to rows (the task Gramian's case: row i is `Aᵀ Δᵢ`, A the im2col matrix of the whole batch): one
+ * filter-gradient kernel for all of them, the m objectives' output gradients taken as m·F output
+ * channels (the gradient is separable per output channel). Feed the result to
+ * {@link rowGradientGramian}.
+ *
+ * @param inputs [N, H, W, C] (or NCHW per `attrs.dataFormat`): the convolution input.
+ * @param outputGrads [m, ...output.shape]: objective i's gradient with respect to the output.
+ * @param filterShape [kh, kw, C, F].
+ * @param attrs the recorded `Conv2D` attributes (dilation 1, as tfjs's own gradient requires).
+ * @example
+ * ```ts
+ * const rows = conv2dKernelTaskRows(x, deltas, [3, 3, 1, 8], { strides: 1, pad: 'same' });
+ * const G = rowGradientGramian(rows); // [m, m]
+ * ```
+ */
+export function conv2dKernelTaskRows(
+  inputs: tf.Tensor4D,
+  outputGrads: tf.Tensor,
+  filterShape: [number, number, number, number],
+  attrs: Record<string, unknown>,
+): tf.Tensor2D {
+  const { strides, pad, dataFormat, dimRoundingMode } = convAttrs(attrs);
+  const [kh, kw, c, f] = filterShape;
+  return tf.tidy(() => {
+    const [m, n, ...rest] = outputGrads.shape;
+    const wide =
+      dataFormat === 'NCHW'
+        ? tf.reshape(tf.transpose(outputGrads, [1, 0, 2, 3, 4]), [n, m * f, rest[1], rest[2]])
+        : tf.reshape(tf.transpose(outputGrads, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], m * f]);
+    const grad = tf.engine().runKernel('Conv2DBackpropFilter', { x: inputs, dy: wide }, {
+      strides,
+      pad,
+      dataFormat,
+      dimRoundingMode,
+      filterShape: [kh, kw, c, m * f],
+    } as never) as tf.Tensor;
+    const perTask = tf.transpose(tf.reshape(grad, [kh, kw, c, m, f]), [3, 0, 1, 2, 4]);
+    return tf.reshape(perTask, [m, kh * kw * c * f]) as tf.Tensor2D;
   });
 }

@@ -10,5 +10,6 @@ export {
   biasGramian,
   embeddingGramian,
   conv2dKernelRowGradients,
+  conv2dKernelTaskRows,
 } from './gramian_rules';
 export { findBatchMixingNode } from './batch_mixing';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readOptions } from '../argument_checks';
-import { accumulateJac, freeGraphsReaching, leafVariables } from '../autograd';
+import { accumulateJac, checkChunkSize, freeGraphsReaching, leafVariables } from '../autograd';
 import {
   checkJacSeeds,
   checkRecorded,
@@ -27,6 +27,12 @@ export interface JacBackwardOptions {
   inputs?: Variables;
   /** Keep the graph so it can be differentiated again; default false. */
   retainGraph?: boolean;
+  /**
+   * How many rows of the Jacobian are differentiated together, in one batched backward pass
+   * (TorchJD's `parallel_chunk_size`): `undefined` (default) all of them, `1` one plain backward
+   * pass per row (slowest, least memory), any positive integer in between.
+   */
+  parallelChunkSize?: number;
 }
 
 /**
@@ -48,6 +54,7 @@ export interface JacBackwardOptions {
 export function backward(tensors: tf.Tensor | tf.Tensor[], options: JacBackwardOptions = {}): void {
   options = readOptions(options, 'autojac.backward');
   const outputs = tensorList(tensors, 'tensors');
+  const chunkSize = checkChunkSize(options.parallelChunkSize);
   checkUnique(outputs, 'tensors');
   checkRecorded(outputs, 'tensors');
   const inputs =
@@ -59,7 +66,7 @@ export function backward(tensors: tf.Tensor | tf.Tensor[], options: JacBackwardO
       ? undefined
       : checkJacSeeds(options.jacTensors, outputs, 'jacTensors', 'tensors');
   if (inputs.length > 0) {
-    const jacobians = jacobianRows(outputs, inputs, seeds);
+    const jacobians = jacobianRows(outputs, inputs, seeds, chunkSize);
     jacobians.forEach((j, i) => accumulateJac(inputs[i], j));
     tf.dispose(jacobians);
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readOptions } from '../argument_checks';
-import { freeGraphsReaching } from '../autograd';
+import { checkChunkSize, freeGraphsReaching } from '../autograd';
 import { tensorListOf, type VariableLike } from '../autograd/variable_list';
 import { checkJacSeeds, checkRecorded, checkUnique, tensorList } from './checks';
 import { jacobiansAllowingRepeats } from './jacobian';
@@ -15,6 +15,12 @@ export interface JacOptions {
   jacOutputs?: tf.Tensor | tf.Tensor[];
   /** Keep the graph so it can be differentiated again; default false. */
   retainGraph?: boolean;
+  /**
+   * How many rows of the Jacobian are differentiated together, in one batched backward pass
+   * (TorchJD's `parallel_chunk_size`): `undefined` (default) all of them, `1` one plain backward
+   * pass per row (slowest, least memory), any positive integer in between.
+   */
+  parallelChunkSize?: number;
 }
 
 /**
@@ -39,6 +45,7 @@ export function jac(
 ): tf.Tensor[] {
   options = readOptions(options, 'jac');
   const outputList = tensorList(outputs, 'outputs');
+  const chunkSize = checkChunkSize(options.parallelChunkSize);
   // No inputs: no Jacobian to compute, an empty result (as TorchJD).
   const inputList = tensorListOf(inputs, 'inputs');
   checkUnique(outputList, 'outputs');
@@ -48,7 +55,7 @@ export function jac(
       ? undefined
       : checkJacSeeds(options.jacOutputs, outputList, 'jacOutputs', 'outputs');
   const jacobians =
-    inputList.length === 0 ? [] : jacobiansAllowingRepeats(outputList, inputList, seeds);
+    inputList.length === 0 ? [] : jacobiansAllowingRepeats(outputList, inputList, seeds, chunkSize);
   if (!options.retainGraph) freeGraphsReaching(outputList);
   return jacobians;
 }

@@ -47,6 +47,7 @@ export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAgg
       features,
       heads.featureGradients,
       planTaskGramian(features, shared),
+      inputs.parallelChunkSize,
     );
     try {
       if (!isAllFinite(jacobian.gramian)) throwNonFinite();

@@ -14,6 +14,12 @@ export interface MtlGradsOptions {
   sharedParams?: Variables;
   /** Parameters of each task's head; default: the variables each loss reaches not through the features. */
   tasksParams?: Iterable<Variables>;
+  /**
+   * How many losses (rows of the shared Jacobian) are differentiated together, in one batched backward pass
+   * (TorchJD's `parallel_chunk_size`): `undefined` (default) all of them, `1` one plain backward
+   * pass per row (slowest, least memory), any positive integer in between.
+   */
+  parallelChunkSize?: number;
 }
 
 /** What {@link mtlGrads} returns. */
@@ -74,6 +80,7 @@ export function mtlGrads(
         features: out.features,
         sharedParams: options.sharedParams,
         tasksParams: options.tasksParams,
+        parallelChunkSize: options.parallelChunkSize,
       },
       aggregator,
     );

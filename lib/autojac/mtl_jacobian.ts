@@ -3,7 +3,7 @@
  * head to the features, then one pass per loss from the features through the shared trunk.
  */
 import * as tf from '@tensorflow/tfjs';
-import { grad, leafVariables } from '../autograd';
+import { checkChunkSize, differentiateInChunks, grad, leafVariables } from '../autograd';
 import { InvalidArgumentError } from '../errors';
 import {
   checkGradSeeds,
@@ -33,6 +33,12 @@ export interface MtlInputs {
   tasksParams?: Iterable<Variables>;
   /** Parameters of the shared trunk; default: the variables the features depend on. */
   sharedParams?: Variables;
+  /**
+   * How many losses (rows of the shared Jacobian) are differentiated together, in one batched backward pass
+   * (TorchJD's `parallel_chunk_size`): `undefined` (default) all of them, `1` one plain backward
+   * pass per row (slowest, least memory), any positive integer in between.
+   */
+  parallelChunkSize?: number;
 }
 
 /** The result: task gradients (summed over tasks sharing a parameter) and shared Jacobians. */
@@ -63,6 +69,7 @@ export function resolveMtlInputs(inputs: MtlInputs): {
   else seeds = checkGradSeeds(inputs.gradTensors, losses, 'gradTensors');
   checkRecorded(losses, 'losses');
   checkRecorded(features, 'features');
+  checkChunkSize(inputs.parallelChunkSize);
   const shared =
     inputs.sharedParams === undefined
       ? leafVariables(features)
@@ -150,16 +157,18 @@ export function headPasses(
 export function mtlJacobian(inputs: MtlInputs): MtlJacobian {
   const { losses, features, shared, tasks, seeds } = resolveMtlInputs(inputs);
   const heads = headPasses(losses, features, tasks, seeds);
-  const sharedJacobians = tf.tidy(() => {
-    if (shared.length === 0) return [];
-    const rowsPerShared: tf.Tensor[][] = shared.map(() => []);
-    for (const featureGradients of heads.featureGradients) {
-      const row = grad(features, shared, { gradOutputs: featureGradients, retainGraph: true });
-      row.forEach((g, k) => rowsPerShared[k].push(g));
-    }
-    return rowsPerShared.map((rows, k) => stackRows(rows, shared[k].shape));
-  });
-  tf.dispose(heads.featureGradients);
+  let sharedJacobians: tf.Tensor[];
+  try {
+    sharedJacobians =
+      shared.length === 0
+        ? []
+        : trunkJacobian(features, heads.featureGradients, shared, inputs.parallelChunkSize);
+  } catch (error) {
+    tf.dispose(heads.taskGradients);
+    throw error;
+  } finally {
+    tf.dispose(heads.featureGradients);
+  }
   return {
     losses,
     features,
@@ -171,14 +180,30 @@ export function mtlJacobian(inputs: MtlInputs): MtlJacobian {
 }
 
 /**
- * `tf.stack(rows)`, as one concat of flat rows: on wasm this copies about twice as fast as stack,
- * and it sits on the per-step hot path.
+ * The losses' Jacobian with respect to `targets` (shared weights, or any recorded tensor below the
+ * features), from each loss's gradients at the features (`featureGradients[i][f]`): the losses
+ * go through the trunk `chunkSize` at a time, each chunk in one batched backward pass. One
+ * `[m, ...target.shape]` tensor per target (zeros where the features do not reach it). The graph
+ * is retained.
  */
-function stackRows(rows: tf.Tensor[], shape: number[]): tf.Tensor {
-  const flat = rows.map((row) => row.reshape([-1]));
-  const stacked = tf.concat(flat).reshape([rows.length, ...shape]);
-  // Free each variable's rows (and the views sharing their data) as soon as they are copied,
-  // rather than at the end of the tidy, which would keep two copies of the whole Jacobian alive.
-  tf.dispose([flat, rows]);
-  return stacked;
+export function trunkJacobian(
+  features: tf.Tensor[],
+  featureGradients: tf.Tensor[][],
+  targets: tf.Tensor[],
+  chunkSize: number | undefined,
+): tf.Tensor[] {
+  const m = featureGradients.length;
+  const grads = differentiateInChunks(
+    m,
+    (start, count) => ({
+      outputs: features,
+      seeds: features.map((_, f) =>
+        tf.stack(featureGradients.slice(start, start + count).map((g) => g[f])),
+      ),
+    }),
+    targets,
+    true,
+    chunkSize,
+  );
+  return grads.map((g, k) => g ?? tf.zeros([m, ...targets[k].shape]));
 }

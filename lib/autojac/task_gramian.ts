@@ -5,7 +5,8 @@
  *
  * For a dense kernel `z = A·W`, task i's row is `Aᵀ Δᵢ` (Δᵢ: its gradient with respect to z), so
  * `⟨AᵀΔᵢ, AᵀΔⱼ⟩ = ⟨Δᵢ, (AAᵀ) Δⱼ⟩`: with a batch smaller than the layer's width this costs far less
- * than the rows themselves. A bias added on the last axis has row `Σ_b Δᵢ[b]`. Every other weight
+ * than the rows themselves. A bias added on the last axis has row `Σ_b Δᵢ[b]`. A Conv2D kernel's
+ * rows `AᵀΔᵢ` (A: the im2col matrix) come from one filter-gradient kernel for all tasks. Every other weight
  * gets its rows computed explicitly (exact, as costly as the Jacobian path).
  *
  * The update `Σᵢ wᵢ (row i)` then needs no further backward pass: for a closed-form weight it is the
@@ -14,8 +15,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TfjsJdError } from '../errors';
-import { differentiate, nodesOnPaths, type TapeNode } from '../autograd';
-import { biasGramian, rowGradientGramian } from '../autogram/gramian_rules';
+import { nodesOnPaths, type TapeNode } from '../autograd';
+import { trunkJacobian } from './mtl_jacobian';
+import { biasGramian, conv2dKernelTaskRows, rowGradientGramian } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 
 /** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
@@ -87,6 +89,7 @@ export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): T
 /** The closed form for the weight fed to input `name` of `node`, if one applies. */
 function siteFor(node: RecordedNode, name: string): TaskSite | undefined {
   const output = node.outputs[0];
+  if (node.kernelName === 'Conv2D') return conv2dSite(node, name);
   if (output === undefined || output.rank !== 2) {
     return node.kernelName === 'Add' || node.kernelName === 'BiasAdd'
       ? biasSite(node, name, true)
@@ -125,6 +128,28 @@ function siteFor(node: RecordedNode, name: string): TaskSite | undefined {
 }
 
 /**
+ * A Conv2D kernel: task i's row is `AᵀΔᵢ` with A the im2col matrix of the batch, and all m rows come
+ * from one filter-gradient kernel (`conv2dKernelTaskRows`), no per-task pass through the graph.
+ * Dilated convolutions (which tfjs cannot differentiate anyway) get no site.
+ */
+function conv2dSite(node: RecordedNode, name: string): TaskSite | undefined {
+  const x = node.live('x');
+  const filter = node.inputs.filter;
+  const dilations = node.attrs.dilations ?? 1;
+  if (name !== 'filter' || x === undefined || x.rank !== 4 || filter.rank !== 4) return undefined;
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
+  const output = node.outputs[0];
+  const shape = filter.shape as [number, number, number, number];
+  return {
+    output,
+    gramian: (grads) =>
+      tf.tidy(() =>
+        rowGradientGramian(conv2dKernelTaskRows(x as tf.Tensor4D, grads, shape, node.attrs)),
+      ),
+  };
+}
+
+/**
  * A rank-1 bias added along the last axis of the output, broadcast over every other axis; with
  * `addition`, the node's other operand must have the output's shape (a plain `Add`, not a product).
  */
@@ -156,22 +181,22 @@ function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite
 function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor): tf.Tensor2D {
   const [m, rows, k] = deltas.shape;
   const d = inputs.shape[1];
-  const stacked = tf.reshape(tf.transpose(deltas, [1, 0, 2]), [rows, m * k]) as tf.Tensor2D;
+  // Row c of task i's block is Δᵢ's column c: Δᵢᵀ, one transpose shared by both forms.
+  const transposed = tf.reshape(tf.transpose(deltas, [0, 2, 1]), [m * k, rows]) as tf.Tensor2D;
   const viaKernel = rows * rows * (d + m * k) + rows * m * m * k;
   const viaRows = d * rows * m * k + m * m * d * k;
   if (viaKernel < viaRows) {
-    const kernelTimesDeltas = tf.matMul(tf.matMul(inputs, inputs, false, true), stacked);
-    const left = tf.reshape(deltas, [m, rows * k]);
-    const right = tf.reshape(tf.transpose(tf.reshape(kernelTimesDeltas, [rows, m, k]), [1, 0, 2]), [
-      m,
-      rows * k,
-    ]);
-    return tf.matMul(left, right, false, true);
+    // ⟨Δᵢ, KΔⱼ⟩ = ⟨Δᵢᵀ, ΔⱼᵀK⟩ with the symmetric K = AAᵀ.
+    const timesKernel = tf.matMul(transposed, tf.matMul(inputs, inputs, false, true));
+    return tf.matMul(
+      tf.reshape(transposed, [m, k * rows]),
+      tf.reshape(timesKernel, [m, k * rows]),
+      false,
+      true,
+    );
   }
-  const explicitRows = tf.reshape(
-    tf.transpose(tf.reshape(tf.matMul(inputs, stacked, true, false), [d, m, k]), [1, 0, 2]),
-    [m, d * k],
-  );
+  // Task i's row is AᵀΔᵢ; its transpose ΔᵢᵀA holds the same entries, which is all a Gramian sees.
+  const explicitRows = tf.reshape(tf.matMul(transposed, inputs), [m, k * d]);
   return tf.matMul(explicitRows, explicitRows, false, true);
 }
 
@@ -190,29 +215,29 @@ export interface TaskJacobian {
 
 /**
  * Computes, for each task i, the gradient of `Σ_f ⟨featureGradients[i][f], features[f]⟩` at every
- * planned site output and explicit weight (one backward pass per task that stops at the sites and
- * computes no closed-form weight's gradient), then the Gramian. The recorded graph is kept.
+ * planned site output and explicit weight (the tasks go `chunkSize` at a time through one batched
+ * backward pass that stops at the sites and computes no closed-form weight's gradient), then the
+ * Gramian. The recorded graph is kept.
  */
 export function taskJacobian(
   features: tf.Tensor[],
   featureGradients: tf.Tensor[][],
   plan: TaskGramianPlan,
+  chunkSize?: number,
 ): TaskJacobian {
   const m = featureGradients.length;
   const outputs = [...new Set(plan.sites.map((site) => site.output))];
   const targets = [...outputs, ...plan.explicit];
   const held = tf.tidy(() => {
-    const perTask = featureGradients.map((seeds) =>
-      differentiate(features, seeds, targets, true).map((g, k) => g ?? tf.zeros(targets[k].shape)),
-    );
-    const stacked = outputs.map((_, k) => tf.stack(perTask.map((g) => g[k])));
+    const perTarget = trunkJacobian(features, featureGradients, targets, chunkSize);
     const explicitRows =
       plan.explicit.length === 0
         ? []
-        : tf.stack(
-            perTask.map((g) => tf.concat(g.slice(outputs.length).map((t) => tf.reshape(t, [-1])))),
+        : tf.concat(
+            perTarget.slice(outputs.length).map((t) => tf.reshape(t, [m, -1])),
+            1,
           );
-    return { deltas: stacked, rows: explicitRows };
+    return { deltas: perTarget.slice(0, outputs.length), rows: explicitRows };
   }) as { deltas: tf.Tensor[]; rows: tf.Tensor | [] };
   const deltas = held.deltas;
   const rows = Array.isArray(held.rows) ? null : held.rows;

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   biasGramian,
   conv2dKernelRowGradients,
+  conv2dKernelTaskRows,
   denseKernelGramian,
   embeddingGramian,
   rowGradientGramian,
@@ -104,6 +105,72 @@ it('conv2dKernelRowGradients matches tf.variableGrads of each instance (strides 
   expectMatrixClose(G, gram(expected));
   tf.dispose([x, filter, dy, rows, G]);
 });
+
+/** Explicit kernel gradient of `Σ ⟨dy, conv2d(x, filter)⟩`, by tf.variableGrads. */
+function explicitKernelGradient(
+  x: tf.Tensor4D,
+  dy: tf.Tensor,
+  filter: tf.Variable,
+  strides: number,
+  pad: 'same' | 'valid',
+): number[] {
+  const { value, grads } = tf.variableGrads(
+    () => tf.sum(tf.mul(tf.conv2d(x, filter as tf.Tensor4D, strides, pad), dy)) as tf.Scalar,
+    [filter],
+  );
+  const row = Array.from(grads[filter.name].dataSync());
+  tf.dispose([value, grads]);
+  return row;
+}
+
+it.each([
+  [1, 'valid'],
+  [2, 'same'],
+  [3, 'valid'],
+] as const)(
+  'conv2dKernelRowGradients: one row per instance, strides %s, %s padding',
+  (strides, pad) => {
+    const x = tf.randomNormal([5, 7, 7, 3], 0, 1, 'float32', 15) as tf.Tensor4D;
+    const filter = tf.variable(tf.randomNormal([3, 2, 3, 4], 0, 1, 'float32', 16));
+    const outShape = tf.conv2d(x, filter as tf.Tensor4D, strides, pad).shape;
+    const dy = tf.randomNormal(outShape, 0, 1, 'float32', 17) as tf.Tensor4D;
+    const expected = [0, 1, 2, 3, 4].map((r) =>
+      tf.tidy(() =>
+        explicitKernelGradient(
+          tf.slice(x, [r, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D,
+          tf.slice(dy, [r, 0, 0, 0], [1, -1, -1, -1]),
+          filter,
+          strides,
+          pad,
+        ),
+      ),
+    );
+    const rows = conv2dKernelRowGradients(x, dy, filter as tf.Tensor4D, { strides, pad });
+    expectMatrixClose(rows, expected);
+    const G = rowGradientGramian(rows);
+    expectMatrixClose(G, gram(expected));
+    tf.dispose([x, filter, dy, rows, G]);
+  },
+);
+
+it.each([
+  [1, 'same'],
+  [2, 'valid'],
+] as const)(
+  'conv2dKernelTaskRows: one row per objective over the whole batch, strides %s, %s',
+  (strides, pad) => {
+    const x = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 25) as tf.Tensor4D;
+    const filter = tf.variable(tf.randomNormal([3, 3, 2, 5], 0, 1, 'float32', 26));
+    const outShape = tf.conv2d(x, filter as tf.Tensor4D, strides, pad).shape;
+    const deltas = tf.randomNormal([4, ...outShape], 0, 1, 'float32', 27);
+    const expected = [0, 1, 2, 3].map((i) =>
+      tf.tidy(() => explicitKernelGradient(x, tf.gather(deltas, i), filter, strides, pad)),
+    );
+    const rows = conv2dKernelTaskRows(x, deltas, [3, 3, 2, 5], { strides, pad });
+    expectMatrixClose(rows, expected);
+    tf.dispose([x, filter, deltas, rows]);
+  },
+);
 
 it('rules leave no tensor behind', () => {
   const a = tf.randomNormal([4, 3]) as tf.Tensor2D;

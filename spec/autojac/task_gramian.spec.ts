@@ -1,8 +1,8 @@
 /**
  * The task Gramian and combination built layer by layer (`taskJacobian`) against `J Jᵀ` and `wᵀJ` of the explicit shared
  * Jacobian, on every kind of trunk: closed forms (dense kernels on both of their cost branches,
- * transposed inputs, tf.layers' fused Dense, biases on rank-2 and rank-3 outputs) and explicit rows
- * (a weight used twice, a convolution). Then `mtlGrads` and `mtlBackward({ aggregator })` taking
+ * transposed inputs, tf.layers' fused Dense, biases on rank-2 and rank-3 outputs, convolution
+ * kernels) and explicit rows (a weight used twice). Then `mtlGrads` and `mtlBackward({ aggregator })` taking
  * that path against the Jacobian path.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -67,7 +67,13 @@ function rawMlp(batch: number): Scenario {
 
 /** From the explicit Jacobian J (the concatenated per-weight Jacobians): `J Jᵀ` and `wᵀJ`. */
 function reference(s: Scenario): { gramian: number[][]; combined: number[] } {
-  const result = mtlJacobian({ losses: s.losses, features: s.features, sharedParams: s.shared });
+  // One plain backward pass per loss: independent of the batching rules.
+  const result = mtlJacobian({
+    losses: s.losses,
+    features: s.features,
+    sharedParams: s.shared,
+    parallelChunkSize: 1,
+  });
   const [gramian, combined] = tf.tidy(() => {
     const j = tf.concat(
       result.sharedJacobians.map((t) => t.reshape([s.losses.length, -1])),
@@ -188,7 +194,7 @@ describe('taskJacobian: J Jᵀ and wᵀJ of the explicit shared Jacobian, withou
     );
   });
 
-  it('a convolution kernel gets explicit rows next to closed-form weights', () => {
+  it('a convolution kernel takes the closed form next to dense weights', () => {
     const filter = tf.variable(seeded([3, 3, 2, 4], 14)) as tf.Variable<tf.Rank.R4>;
     const w = tf.variable(seeded([4, 3], 15));
     const x = seeded([2, 5, 5, 2], 16) as tf.Tensor4D;
@@ -202,7 +208,28 @@ describe('taskJacobian: J Jᵀ and wᵀJ of the explicit shared Jacobian, withou
           },
           [x],
         ),
-      1,
+      0,
+    );
+  });
+
+  it('a conv trunk: two convolutions (strides 2, same padding), biases, pooling, no explicit rows', () => {
+    const f1 = tf.variable(seeded([3, 3, 1, 3], 30)) as tf.Variable<tf.Rank.R4>;
+    const b1 = tf.variable(seeded([3], 31));
+    const f2 = tf.variable(seeded([2, 2, 3, 4], 32)) as tf.Variable<tf.Rank.R4>;
+    const x = seeded([3, 8, 8, 1], 33) as tf.Tensor4D;
+    expectScenarioMatches(
+      () =>
+        scenario(
+          [f1, b1, f2],
+          () => {
+            const h = tf.relu(tf.add(tf.conv2d(x, f1, 2, 'same'), b1)) as tf.Tensor4D;
+            const pooled = tf.maxPool(h, 2, 1, 'valid');
+            const maps = tf.tanh(tf.conv2d(pooled, f2, 1, 'same'));
+            return [tf.reshape(maps, [3, -1])];
+          },
+          [x],
+        ),
+      0,
     );
   });
 

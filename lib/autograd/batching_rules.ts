@@ -1,0 +1,590 @@
+/**
+ * Batching rules: for a recorded kernel, the gradients of its inputs for k output gradients at once,
+ * stacked along a new leading axis (`dy` of shape `[k, ...output.shape]` gives `[k, ...input.shape]`).
+ * This is what PyTorch's vmap does to TorchJD's backward passes; tfjs has no vmap, so each kernel
+ * that matters gets its rule here, written from the kernel's own gradient (tfjs-core's
+ * `gradients/*_grad.js`) with the extra axis carried through. A kernel without a rule (or in a
+ * configuration a rule does not cover) is handled by the caller, one row at a time, through the
+ * kernel's own gradient function: always exact.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TapeNode } from './tfjs_internals';
+
+/**
+ * A rule: the batched gradient of each input in `names`, or `undefined` when the rule does not
+ * cover this node (then the caller falls back to one row at a time). `dys[i]` is null when no
+ * gradient reached output i.
+ */
+export type BatchingRule = (
+  node: TapeNode,
+  dys: (tf.Tensor | null)[],
+  names: string[],
+  k: number,
+) => Record<string, tf.Tensor> | undefined;
+
+/**
+ * Where each kernel's gradient keeps its inputs among the node's saved tensors (tfjs saves the
+ * `inputsToSave` in order, then the outputs): recorded intermediates are disposed when `record`
+ * ends, their saved clones are not.
+ */
+const SAVED_INPUTS: Record<string, string[]> = {
+  BatchMatMul: ['a', 'b'],
+  Add: ['a', 'b'],
+  Sub: ['a', 'b'],
+  Multiply: ['a', 'b'],
+  RealDiv: ['a', 'b'],
+  SquaredDifference: ['a', 'b'],
+  Relu: ['x'],
+  Conv2D: ['x', 'filter'],
+  MaxPool: ['x'],
+  AvgPool: ['x'],
+  Max: ['x'],
+  fusedMatMul__op: ['0', '1'],
+};
+
+/** Number of saved inputs before the saved outputs, per kernel saving outputs. */
+const SAVED_OUTPUT_OFFSET: Record<string, number> = {
+  MaxPool: 1,
+  Max: 1,
+  Softmax: 0,
+  LogSoftmax: 0,
+};
+
+/** The forward value of input `name` of `node`: the tensor itself if alive, else its saved clone. */
+export function savedInput(node: TapeNode, name: string): tf.Tensor | undefined {
+  const input = node.inputs[name];
+  if (input !== undefined && !input.isDisposed) return input;
+  const position = SAVED_INPUTS[node.kernelName]?.indexOf(name) ?? -1;
+  const saved = position < 0 ? undefined : node.saved?.[position];
+  return saved !== undefined && !saved.isDisposed ? saved : undefined;
+}
+
+/** The forward value of the (only) output of `node`, for kernels whose gradient saves it. */
+function savedOutput(node: TapeNode): tf.Tensor | undefined {
+  const output = node.outputs[0];
+  if (output !== undefined && !output.isDisposed) return output;
+  const offset = SAVED_OUTPUT_OFFSET[node.kernelName];
+  const saved = offset === undefined ? undefined : node.saved?.[offset];
+  return saved !== undefined && !saved.isDisposed ? saved : undefined;
+}
+
+/** Non-negative axes of `axis` (number, list or undefined meaning all) for a tensor of `rank`. */
+function axesOf(axis: unknown, rank: number): number[] {
+  if (axis === undefined || axis === null) return [...Array(rank).keys()];
+  const list = Array.isArray(axis) ? (axis as number[]) : [axis as number];
+  return list.map((a) => (a < 0 ? a + rank : a));
+}
+
+/**
+ * Sums batched `dy` ([k, ...outShape]) down to `[k, ...shape]`, undoing the broadcasting of an
+ * operand of `shape` (right-aligned against outShape, as tfjs broadcasts).
+ */
+export function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
+  const outShape = dy.shape.slice(1);
+  const lead = outShape.length - shape.length;
+  const axes: number[] = [];
+  outShape.forEach((size, j) => {
+    if (j < lead || (shape[j - lead] === 1 && size !== 1)) axes.push(j + 1);
+  });
+  const summed = axes.length > 0 ? tf.sum(dy, axes) : dy;
+  return tf.reshape(summed, [dy.shape[0], ...shape]);
+}
+
+/** `dy` of a reduction over `axes` of an input of `shape`, with the reduced axes put back as 1. */
+function unreduce(dy: tf.Tensor, shape: number[], axes: number[]): tf.Tensor {
+  const kept = shape.map((size, j) => (axes.includes(j) ? 1 : size));
+  return tf.reshape(dy, [dy.shape[0], ...kept]);
+}
+
+const only = (node: TapeNode, dys: (tf.Tensor | null)[]): tf.Tensor | undefined =>
+  node.outputs.length === 1 && dys[0] !== null ? dys[0] : undefined;
+
+/** Rules for kernels whose gradient only moves or reshapes `dy`. */
+const structural: Record<string, BatchingRule> = {
+  Reshape: (node, dys, _names, k) => {
+    const dy = only(node, dys);
+    return dy && { x: tf.reshape(dy, [k, ...node.inputs.x.shape]) };
+  },
+  Identity: (node, dys) => {
+    const dy = only(node, dys);
+    return dy && { x: dy.clone() };
+  },
+  Neg: (node, dys) => {
+    const dy = only(node, dys);
+    return dy && { x: tf.neg(dy) };
+  },
+  Transpose: (node, dys) => {
+    const dy = only(node, dys);
+    const perm = node.attrs?.perm as number[] | undefined;
+    if (dy === undefined || perm === undefined) return undefined;
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inverse[p] = i));
+    return { x: tf.transpose(dy, [0, ...inverse.map((p) => p + 1)]) };
+  },
+  Concat: (node, dys, names) => {
+    const dy = only(node, dys);
+    if (dy === undefined) return undefined;
+    const keys = Object.keys(node.inputs);
+    const shapes = keys.map((key) => node.inputs[key].shape);
+    const axis = axesOf(node.attrs?.axis ?? 0, shapes[0].length)[0];
+    const parts = tf.split(
+      dy,
+      shapes.map((s) => s[axis]),
+      axis + 1,
+    );
+    const out: Record<string, tf.Tensor> = {};
+    keys.forEach((key, i) => {
+      if (names.includes(key)) out[key] = parts[i];
+    });
+    return out;
+  },
+  Pack: (node, dys, names) => {
+    const dy = only(node, dys);
+    if (dy === undefined) return undefined;
+    const keys = Object.keys(node.inputs);
+    const axis = axesOf(node.attrs?.axis ?? 0, node.inputs[keys[0]].rank + 1)[0];
+    const parts = tf.unstack(dy, axis + 1);
+    const out: Record<string, tf.Tensor> = {};
+    keys.forEach((key, i) => {
+      if (names.includes(key)) out[key] = parts[i];
+    });
+    return out;
+  },
+  Slice: (node, dys) => {
+    const dy = only(node, dys);
+    const x = node.inputs.x;
+    if (dy === undefined || node.attrs === undefined) return undefined;
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x,
+      node.attrs.begin as number[],
+      node.attrs.size as number[],
+    );
+    const paddings: [number, number][] = [[0, 0]];
+    x.shape.forEach((s, i) => paddings.push([begin[i], s - begin[i] - size[i]]));
+    return { x: tf.pad(dy, paddings) };
+  },
+  Sum: (node, dys, _names, k) => {
+    const dy = only(node, dys);
+    const x = node.inputs.x;
+    if (dy === undefined) return undefined;
+    const axes = axesOf(node.attrs?.axis, x.rank);
+    return { x: tf.broadcastTo(unreduce(dy, x.shape, axes), [k, ...x.shape]) };
+  },
+  Mean: (node, dys, _names, k) => {
+    const dy = only(node, dys);
+    const x = node.inputs.x;
+    if (dy === undefined) return undefined;
+    const axes = axesOf(node.attrs?.axis, x.rank);
+    const count = axes.reduce((n, a) => n * x.shape[a], 1);
+    return {
+      x: tf.div(tf.broadcastTo(unreduce(dy, x.shape, axes), [k, ...x.shape]), count),
+    };
+  },
+  AddN: (node, dys, names) => {
+    const dy = only(node, dys);
+    if (dy === undefined) return undefined;
+    return Object.fromEntries(names.map((name) => [name, dy.clone()]));
+  },
+};
+
+/**
+ * Unary elementwise kernels: the gradient is `dy ∘ f'(x)`, so the kernel's own gradient applied to
+ * ones gives `f'(x)` once, and every row is multiplied by it (broadcast over the leading axis).
+ */
+const ELEMENTWISE_UNARY = [
+  'Relu6',
+  'LeakyRelu',
+  'Elu',
+  'Selu',
+  'Sigmoid',
+  'Tanh',
+  'Exp',
+  'Log',
+  'Log1p',
+  'Square',
+  'Sqrt',
+  'Rsqrt',
+  'Abs',
+  'ClipByValue',
+  'Softplus',
+  'Sin',
+  'Cos',
+  'Reciprocal',
+  'Erf',
+  'Cast',
+];
+
+const elementwiseUnary: BatchingRule = (node, dys) => {
+  const dy = only(node, dys);
+  const x = node.inputs.x;
+  if (dy === undefined || x === undefined || node.gradient === undefined) return undefined;
+  if (!tf.util.arraysEqual(x.shape, node.outputs[0].shape) || x.dtype !== 'float32') {
+    return undefined;
+  }
+  const thunk = node.gradient([tf.ones(node.outputs[0].shape)]).x;
+  if (typeof thunk !== 'function') return undefined;
+  return { x: tf.mul(dy, thunk()) };
+};
+
+/** Binary kernels with broadcasting. */
+const binary: Record<string, BatchingRule> = {
+  Add: (node, dys, names) => {
+    const dy = only(node, dys);
+    if (dy === undefined) return undefined;
+    return Object.fromEntries(names.map((n) => [n, unbroadcast(dy, node.inputs[n].shape)]));
+  },
+  Sub: (node, dys, names) => {
+    const dy = only(node, dys);
+    if (dy === undefined) return undefined;
+    return Object.fromEntries(
+      names.map((n) => [n, unbroadcast(n === 'b' ? tf.neg(dy) : dy, node.inputs[n].shape)]),
+    );
+  },
+  Multiply: (node, dys, names) => {
+    const dy = only(node, dys);
+    const a = savedInput(node, 'a');
+    const b = savedInput(node, 'b');
+    if (dy === undefined || a === undefined || b === undefined) return undefined;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+    const out: Record<string, tf.Tensor> = {};
+    if (names.includes('a')) out.a = unbroadcast(tf.mul(dy, b), a.shape);
+    if (names.includes('b')) out.b = unbroadcast(tf.mul(dy, a), b.shape);
+    return out;
+  },
+  RealDiv: (node, dys, names) => {
+    const dy = only(node, dys);
+    const a = savedInput(node, 'a');
+    const b = savedInput(node, 'b');
+    if (dy === undefined || a === undefined || b === undefined) return undefined;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+    const out: Record<string, tf.Tensor> = {};
+    if (names.includes('a')) out.a = unbroadcast(tf.div(dy, b), a.shape);
+    if (names.includes('b')) {
+      out.b = unbroadcast(tf.neg(tf.mul(dy, tf.div(a, tf.square(b)))), b.shape);
+    }
+    return out;
+  },
+  SquaredDifference: (node, dys, names) => {
+    const dy = only(node, dys);
+    const a = savedInput(node, 'a');
+    const b = savedInput(node, 'b');
+    if (dy === undefined || a === undefined || b === undefined) return undefined;
+    const twice = tf.mul(tf.scalar(2), tf.sub(a, b));
+    const out: Record<string, tf.Tensor> = {};
+    if (names.includes('a')) out.a = unbroadcast(tf.mul(dy, twice), a.shape);
+    if (names.includes('b')) out.b = unbroadcast(tf.mul(dy, tf.neg(twice)), b.shape);
+    return out;
+  },
+};
+
+/**
+ * `BatchMatMul` with operands of equal batch dimensions (or plain matrices): tfjs's formulas, with
+ * `dy`'s leading axis folded into the rows where the operand allows it and broadcast otherwise.
+ */
+const batchMatMul: BatchingRule = (node, dys, names, k) => {
+  const dy = only(node, dys);
+  const a = savedInput(node, 'a');
+  const b = savedInput(node, 'b');
+  if (dy === undefined || a === undefined || b === undefined) return undefined;
+  if (!tf.util.arraysEqual(a.shape.slice(0, -2), b.shape.slice(0, -2))) return undefined;
+  const tA = node.attrs?.transposeA === true;
+  const tB = node.attrs?.transposeB === true;
+  return matMulGradients(a, b, dy, tA, tB, names, ['a', 'b'], k);
+};
+
+/**
+ * The gradients of `op(a)·op(b)` for batched `dy`, under the input names `keys`. With matrix
+ * operands every product is one 2-D matmul over all k rows (on wasm a broadcast batched matmul is
+ * several times slower than the flat product plus a transpose).
+ */
+function matMulGradients(
+  a: tf.Tensor,
+  b: tf.Tensor,
+  dy: tf.Tensor,
+  tA: boolean,
+  tB: boolean,
+  names: string[],
+  keys: [string, string],
+  k: number,
+): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  const [M, N] = dy.shape.slice(-2);
+  const flat = a.rank === 2 && b.rank === 2;
+  if (names.includes(keys[0])) {
+    if (flat) {
+      // dA = dy·op(b)ᵀ, all k·M rows in one product; a = Aᵀ when transposed.
+      const dA = tf.matMul(tf.reshape(dy, [k * M, N]), b, false, !tB);
+      const K = dA.shape[1] as number;
+      out[keys[0]] = tA
+        ? tf.transpose(tf.reshape(dA, [k, M, K]), [0, 2, 1])
+        : tf.reshape(dA, [k, ...a.shape]);
+    } else {
+      const grad = tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
+      out[keys[0]] = tf.reshape(grad, [k, ...a.shape]);
+    }
+  }
+  if (names.includes(keys[1])) {
+    if (flat && tB) {
+      // db = dyᵀ·op(a) per row: all k·N rows in one product.
+      const columns = tf.reshape(tf.transpose(dy, [0, 2, 1]), [k * N, M]);
+      out[keys[1]] = tf.reshape(tf.matMul(columns, a, false, tA), [k, ...b.shape]);
+    } else if (flat) {
+      // dB = op(a)ᵀ·dy per row: the k rows side by side as k·N columns.
+      const side = tf.reshape(tf.transpose(dy, [1, 0, 2]), [M, k * N]);
+      const dB = tf.matMul(a, side, !tA, false);
+      out[keys[1]] = tf.transpose(tf.reshape(dB, [dB.shape[0], k, N]), [1, 0, 2]);
+    } else {
+      const grad = tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
+      out[keys[1]] = tf.reshape(grad, [k, ...b.shape]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The custom kernel `tf.fused.matMul` records (layers' linear `Dense`): inputs '0' and '1' are the
+ * 3-D operands, '2' the optional bias. The recorded node carries no attributes: the transposes come
+ * from the shapes (see `fusedTransposes`); if even the saved output cannot tell, the caller's
+ * fallback runs.
+ */
+const fusedMatMul: BatchingRule = (node, dys, names, k) => {
+  const dy = only(node, dys);
+  const a = savedInput(node, '0');
+  const b = savedInput(node, '1');
+  if (dy === undefined || a === undefined || b === undefined || a.rank !== 3 || b.rank !== 3) {
+    return undefined;
+  }
+  const outShape = node.outputs[0].shape;
+  const [M, N] = outShape.slice(-2);
+  if (a.shape[0] !== b.shape[0]) return undefined;
+  const flags = fusedTransposes(node, a, b, M, N);
+  if (flags === undefined) return undefined;
+  const [tA, tB] = flags;
+  const dy3 = tf.reshape(dy, [k, a.shape[0], M, N]);
+  const out: Record<string, tf.Tensor> = {};
+  const operands = names.filter((n) => n !== '2');
+  if (operands.length > 0) {
+    // Layers multiply one matrix pair (a batch of one): the flat products apply.
+    const single = a.shape[0] === 1;
+    const grads = single
+      ? matMulGradients(
+          tf.reshape(a, a.shape.slice(1)),
+          tf.reshape(b, b.shape.slice(1)),
+          tf.reshape(dy3, [k, M, N]),
+          tA,
+          tB,
+          operands,
+          ['0', '1'],
+          k,
+        )
+      : matMulGradients(a, b, dy3, tA, tB, operands, ['0', '1'], k);
+    for (const name of operands) {
+      out[name] = tf.reshape(grads[name], [k, ...node.inputs[name].shape]);
+    }
+  }
+  if (names.includes('2')) out['2'] = unbroadcast(dy3, node.inputs['2'].shape);
+  return out;
+};
+
+/** The transposes of each fused matmul node, once found. */
+const fusedFlags = new WeakMap<TapeNode, [boolean, boolean] | null>();
+
+/**
+ * The `[transposeA, transposeB]` a recorded fused matmul ran with: the only pair its operand shapes
+ * allow, or, when square operands allow several, the pair that reproduces its saved output.
+ */
+function fusedTransposes(
+  node: TapeNode,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  M: number,
+  N: number,
+): [boolean, boolean] | undefined {
+  const known = fusedFlags.get(node);
+  if (known !== undefined) return known ?? undefined;
+  const candidates = (
+    [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as [boolean, boolean][]
+  ).filter(([tA, tB]) => {
+    const [aOuter, aInner] = tA ? [a.shape[2], a.shape[1]] : [a.shape[1], a.shape[2]];
+    const [bInner, bOuter] = tB ? [b.shape[2], b.shape[1]] : [b.shape[1], b.shape[2]];
+    return aOuter === M && bOuter === N && aInner === bInner;
+  });
+  let found: [boolean, boolean] | null = candidates.length === 1 ? candidates[0] : null;
+  const saved = node.saved?.[2];
+  if (candidates.length > 1 && saved !== undefined && !saved.isDisposed) {
+    const matches = candidates.filter(([tA, tB]) =>
+      tf.tidy(() => {
+        // The saved output includes the bias, saved after it.
+        const bias = node.saved?.[3];
+        const product = tf.matMul(a, b, tA, tB);
+        const value = bias === undefined ? product : tf.add(product, bias);
+        const error = tf.max(tf.abs(tf.sub(value, saved))).dataSync()[0];
+        const scale = tf.max(tf.abs(saved)).dataSync()[0];
+        return error <= 1e-5 * Math.max(1, scale);
+      }),
+    );
+    found = matches.length === 1 ? matches[0] : null;
+  }
+  fusedFlags.set(node, found);
+  return found ?? undefined;
+}
+
+/** Runs a tfjs kernel directly (the convolution and pooling gradients have no public op). */
+function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
+  return tf.engine().runKernel(name, inputs, attrs as never) as tf.Tensor;
+}
+
+/** True if the active backend registers every kernel in `names` (else the rule steps aside). */
+function hasKernels(...names: string[]): boolean {
+  const backend = tf.getBackend();
+  return names.every((name) => tf.getKernel(name, backend) !== undefined);
+}
+
+/** Conv2D (NHWC or NCHW, dilation 1 as tfjs's own gradient requires). */
+const conv2d: BatchingRule = (node, dys, names, k) => {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  const filter = savedInput(node, 'filter');
+  const attrs = node.attrs;
+  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
+    return undefined;
+  }
+  const dilations = attrs.dilations ?? 1;
+  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
+  if (!hasKernels('Conv2DBackpropInput', 'Conv2DBackpropFilter')) return undefined;
+  const nchw = attrs.dataFormat === 'NCHW';
+  const common = {
+    strides: attrs.strides,
+    pad: attrs.pad,
+    dataFormat: attrs.dataFormat ?? 'NHWC',
+    dimRoundingMode: attrs.dimRoundingMode,
+  };
+  const [n, ...rest] = dy.shape.slice(1);
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('x')) {
+    // The k rows are k more images: fold them into the batch.
+    const folded = tf.reshape(dy, [k * n, ...rest]);
+    const inputShape = [k * x.shape[0], ...x.shape.slice(1)];
+    const dx = runKernel('Conv2DBackpropInput', { dy: folded, filter }, { ...common, inputShape });
+    out.x = tf.reshape(dx, [k, ...x.shape]);
+  }
+  if (names.includes('filter')) {
+    // The filter gradient is separable per output channel: the k rows become k·F output channels.
+    const [kh, kw, c, f] = filter.shape;
+    const channelsLast = nchw
+      ? tf.reshape(tf.transpose(dy, [1, 0, 2, 3, 4]), [n, k * f, rest[1], rest[2]])
+      : tf.reshape(tf.transpose(dy, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], k * f]);
+    const dw = runKernel(
+      'Conv2DBackpropFilter',
+      { x, dy: channelsLast },
+      { ...common, filterShape: [kh, kw, c, k * f] },
+    );
+    out.filter = tf.transpose(tf.reshape(dw, [kh, kw, c, k, f]), [3, 0, 1, 2, 4]);
+  }
+  return out;
+};
+
+/** Repeats `t` k times along its first axis (the k rows as k more images). */
+function repeatBatch(t: tf.Tensor, k: number): tf.Tensor {
+  return k === 1 ? t : tf.tile(t, [k, ...t.shape.slice(1).map(() => 1)]);
+}
+
+const maxPool: BatchingRule = (node, dys, _names, k) => {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  const y = savedOutput(node);
+  if (dy === undefined || x === undefined || y === undefined || node.attrs === undefined) {
+    return undefined;
+  }
+  if (!hasKernels('MaxPoolGrad')) return undefined;
+  const { filterSize, strides, pad, dimRoundingMode } = node.attrs;
+  const dx = runKernel(
+    'MaxPoolGrad',
+    {
+      dy: tf.reshape(dy, [k * y.shape[0], ...y.shape.slice(1)]),
+      input: repeatBatch(x, k),
+      output: repeatBatch(y, k),
+    },
+    { filterSize, strides, pad, dimRoundingMode },
+  );
+  return { x: tf.reshape(dx, [k, ...x.shape]) };
+};
+
+const avgPool: BatchingRule = (node, dys, _names, k) => {
+  const dy = only(node, dys);
+  const x = node.inputs.x;
+  if (dy === undefined || node.attrs === undefined || !hasKernels('AvgPoolGrad')) return undefined;
+  const { filterSize, strides, pad, dimRoundingMode } = node.attrs;
+  const outShape = node.outputs[0].shape;
+  // AvgPoolGrad reads only the input's shape.
+  const input = tf.zeros([k * x.shape[0], ...x.shape.slice(1)]);
+  const dx = runKernel(
+    'AvgPoolGrad',
+    { dy: tf.reshape(dy, [k * outShape[0], ...outShape.slice(1)]), input },
+    { filterSize, strides, pad, dimRoundingMode },
+  );
+  return { x: tf.reshape(dx, [k, ...x.shape]) };
+};
+
+const relu: BatchingRule = (node, dys) => {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  if (dy === undefined || x === undefined) return undefined;
+  return { x: tf.mul(dy, tf.cast(tf.step(x), 'float32')) };
+};
+
+const softmax: BatchingRule = (node, dys) => {
+  const dy = only(node, dys);
+  const y = savedOutput(node);
+  if (dy === undefined || y === undefined) return undefined;
+  const [dim] = axesOf(node.attrs?.dim ?? -1, y.rank);
+  const dyTimesY = tf.mul(dy, y);
+  return { logits: tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, dim + 1, true), y)) };
+};
+
+const logSoftmax: BatchingRule = (node, dys) => {
+  const dy = only(node, dys);
+  const y = savedOutput(node);
+  if (dy === undefined || y === undefined) return undefined;
+  const [axis] = axesOf(node.attrs?.axis ?? -1, y.rank);
+  return { logits: tf.sub(dy, tf.mul(tf.sum(dy, axis + 1, true), tf.exp(y))) };
+};
+
+const max: BatchingRule = (node, dys) => {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  const y = savedOutput(node);
+  if (dy === undefined || x === undefined || y === undefined) return undefined;
+  const axes = axesOf(node.attrs?.reductionIndices, x.rank);
+  const kept = x.shape.map((size, j) => (axes.includes(j) ? 1 : size));
+  const mask = tf.cast(tf.equal(tf.reshape(y, kept), x), 'float32');
+  return { x: tf.mul(unreduce(dy, x.shape, axes), mask) };
+};
+
+const RULES: Record<string, BatchingRule> = {
+  ...structural,
+  ...binary,
+  ...Object.fromEntries(ELEMENTWISE_UNARY.map((name) => [name, elementwiseUnary])),
+  Relu: relu,
+  BatchMatMul: batchMatMul,
+  fusedMatMul__op: fusedMatMul,
+  Conv2D: conv2d,
+  MaxPool: maxPool,
+  AvgPool: avgPool,
+  Softmax: softmax,
+  LogSoftmax: logSoftmax,
+  Max: max,
+};
+
+/** The batching rule of a kernel, if it has one. */
+export function batchingRuleFor(kernelName: string): BatchingRule | undefined {
+  return Object.prototype.hasOwnProperty.call(RULES, kernelName) ? RULES[kernelName] : undefined;
+}
+
+/** The kernels with a batching rule, for documentation and specs. */
+export const BATCHED_KERNELS: readonly string[] = Object.keys(RULES).sort();

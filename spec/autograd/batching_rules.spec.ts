@@ -1,0 +1,390 @@
+/**
+ * Every batching rule against the stack of single backward passes through the same recorded node:
+ * k = 3 random cotangents at once must give exactly what 3 separate passes give, and the rule (not
+ * the row-by-row fallback) must be what ran.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  BATCHED_KERNELS,
+  differentiate,
+  differentiateBatched,
+  disposeGraph,
+  fallbackCounts,
+  record,
+} from '../../lib/autograd';
+
+const K = 3;
+
+/** Distinct values in [lo, hi), deterministic. */
+function values(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor {
+  return tf.randomUniform(shape, lo, hi, 'float32', seed);
+}
+
+function fallbacksOf(kernel: string): number {
+  return fallbackCounts.get(kernel) ?? 0;
+}
+
+/**
+ * Records `fn` of fresh variables of `shapes` (each passed through a multiplication first, so that
+ * the node under test reads intermediates that `record` disposed and must use its saved clones),
+ * then compares the batched pass with K single passes. Returns the kernels that fell back.
+ */
+function check(
+  shapes: number[][],
+  fn: (...xs: tf.Tensor[]) => tf.Tensor,
+  options: { lo?: number; hi?: number; expectRuleFor?: string[] } = {},
+): void {
+  const before = tf.memory().numTensors;
+  const vars = tf.tidy(() =>
+    shapes.map((s, i) => tf.variable(values(s, 10 + i, options.lo ?? -1, options.hi ?? 1))),
+  );
+  const out = record(() => fn(...vars.map((v) => tf.mul(v, tf.scalar(1.25)))));
+  const seeds = values([K, ...out.shape], 99);
+  const counts = new Map(
+    (options.expectRuleFor ?? []).map((kernel) => [kernel, fallbacksOf(kernel)]),
+  );
+  const batched = differentiateBatched([out], [seeds], vars, true);
+  for (const [kernel, count] of counts) expect(fallbacksOf(kernel)).toBe(count);
+  const rows = tf.unstack(seeds);
+  const single = rows.map((seed) => differentiate([out], [seed], vars, true));
+  vars.forEach((v, i) =>
+    tf.tidy(() => {
+      const expected = tf.stack(single.map((g) => g[i] ?? tf.zerosLike(v)));
+      const actual = batched[i]!;
+      expect(actual.shape).toEqual([K, ...v.shape]);
+      const scale = Math.max(1, tf.max(tf.abs(expected)).dataSync()[0]);
+      const error = tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0];
+      expect(error).toBeLessThan(1e-5 * scale);
+    }),
+  );
+  disposeGraph(out);
+  tf.dispose([
+    vars,
+    out,
+    seeds,
+    rows,
+    single.flat().filter((g): g is tf.Tensor => g !== null),
+    batched.filter((g): g is tf.Tensor => g !== null),
+  ]);
+  expect(tf.memory().numTensors).toBe(before);
+}
+
+describe('batching rules', () => {
+  it.each([
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ])('BatchMatMul, transposeA %s, transposeB %s', (tA, tB) => {
+    const a = tA ? [3, 4] : [4, 3];
+    const b = tB ? [5, 3] : [3, 5];
+    check([a, b], (x, w) => tf.matMul(x, w, tA, tB), { expectRuleFor: ['BatchMatMul'] });
+  });
+
+  it('BatchMatMul with batch dimensions', () => {
+    check(
+      [
+        [2, 4, 3],
+        [2, 3, 5],
+      ],
+      (x, w) => tf.matMul(x, w),
+      { expectRuleFor: ['BatchMatMul'] },
+    );
+    check(
+      [
+        [2, 3, 4],
+        [2, 5, 3],
+      ],
+      (x, w) => tf.matMul(x, w, true, true),
+      {
+        expectRuleFor: ['BatchMatMul'],
+      },
+    );
+  });
+
+  it('the fused matmul of a linear Dense, with and without bias', () => {
+    check([[4, 3], [3, 5], [5]], (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b }), {
+      expectRuleFor: ['fusedMatMul__op'],
+    });
+    check(
+      [
+        [4, 3],
+        [3, 5],
+      ],
+      (x, w) => tf.fused.matMul({ a: x, b: w }),
+      {
+        expectRuleFor: ['fusedMatMul__op'],
+      },
+    );
+  });
+
+  it('the fused matmul with every transpose, square (ambiguous-shaped) operands included', () => {
+    for (const [transposeA, transposeB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      check(
+        [[3, 3], [3, 3], [3]],
+        (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b, transposeA, transposeB }),
+        {
+          expectRuleFor: ['fusedMatMul__op'],
+        },
+      );
+      check(
+        [
+          [4, 3],
+          [3, 4],
+        ]
+          .map((s) => (transposeA ? [...s].reverse() : s))
+          .map((s, i) => (i === 1 && transposeB !== transposeA ? [...s].reverse() : s)),
+        (x, w) => tf.fused.matMul({ a: x, b: w, transposeA, transposeB }),
+      );
+    }
+  });
+
+  it.each([
+    ['Add', (a: tf.Tensor, b: tf.Tensor) => tf.add(a, b)],
+    ['Sub', (a: tf.Tensor, b: tf.Tensor) => tf.sub(a, b)],
+    ['Multiply', (a: tf.Tensor, b: tf.Tensor) => tf.mul(a, b)],
+    ['RealDiv', (a: tf.Tensor, b: tf.Tensor) => tf.div(a, tf.add(tf.square(b), 1))],
+  ] as const)('%s with and without broadcasting', (kernel, op) => {
+    for (const [a, b] of [
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      [[2, 3], [3]],
+      [[2, 3], [1]],
+      [
+        [2, 1],
+        [1, 3],
+      ],
+      [[4], [2, 3, 4]],
+    ]) {
+      check([a, b], op, { expectRuleFor: [kernel] });
+    }
+  });
+
+  it('SquaredDifference (tfjs itself has no broadcasting gradient for it)', () => {
+    check(
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      (a, b) => tf.squaredDifference(a, b),
+      { expectRuleFor: ['SquaredDifference'] },
+    );
+  });
+
+  it('AddN', () => {
+    check(
+      [
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
+      (a, b, c) => tf.addN([a, b, c]),
+      { expectRuleFor: ['AddN'] },
+    );
+  });
+
+  it.each([
+    ['Relu', tf.relu],
+    ['Relu6', (x: tf.Tensor) => tf.relu6(tf.mul(x, 8))],
+    ['LeakyRelu', (x: tf.Tensor) => tf.leakyRelu(x, 0.1)],
+    ['Elu', tf.elu],
+    ['Selu', tf.selu],
+    ['Sigmoid', tf.sigmoid],
+    ['Tanh', tf.tanh],
+    ['Exp', tf.exp],
+    ['Square', tf.square],
+    ['Abs', tf.abs],
+    ['ClipByValue', (x: tf.Tensor) => tf.clipByValue(x, -0.5, 0.5)],
+    ['Softplus', tf.softplus],
+    ['Sin', tf.sin],
+    ['Cos', tf.cos],
+    ['Neg', tf.neg],
+    ['Erf', tf.erf],
+  ] as [string, (x: tf.Tensor) => tf.Tensor][])('%s', (kernel, op) => {
+    check([[2, 5]], (x) => op(x), { expectRuleFor: [kernel] });
+  });
+
+  it.each([
+    ['Log', tf.log],
+    ['Log1p', tf.log1p],
+    ['Sqrt', tf.sqrt],
+    ['Rsqrt', tf.rsqrt],
+    ['Reciprocal', tf.reciprocal],
+  ] as [string, (x: tf.Tensor) => tf.Tensor][])('%s (positive inputs)', (kernel, op) => {
+    check([[2, 5]], (x) => op(x), { lo: 0.5, hi: 2, expectRuleFor: [kernel] });
+  });
+
+  it('Reshape, Transpose, Concat, Pack, Slice', () => {
+    check([[2, 6]], (x) => tf.reshape(x, [3, 4]), { expectRuleFor: ['Reshape'] });
+    check([[2, 3, 4]], (x) => tf.transpose(x, [2, 0, 1]), { expectRuleFor: ['Transpose'] });
+    check(
+      [
+        [2, 3],
+        [2, 2],
+      ],
+      (a, b) => tf.concat([a, b], 1),
+      { expectRuleFor: ['Concat'] },
+    );
+    check(
+      [
+        [2, 3],
+        [1, 3],
+      ],
+      (a, b) => tf.concat([a, b], 0),
+      { expectRuleFor: ['Concat'] },
+    );
+    check(
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      (a, b) => tf.stack([a, b], 1),
+      { expectRuleFor: ['Pack'] },
+    );
+    check([[4, 5]], (x) => tf.slice(x, [1, 2], [2, -1]), { expectRuleFor: ['Slice'] });
+  });
+
+  it('Sum, Mean, Max over some axes, all axes, keeping dimensions', () => {
+    for (const kernel of ['Sum', 'Mean', 'Max'] as const) {
+      const op = { Sum: tf.sum, Mean: tf.mean, Max: tf.max }[kernel];
+      check([[2, 3, 4]], (x) => op(x, 1), { expectRuleFor: [kernel] });
+      check([[2, 3, 4]], (x) => op(x, [0, 2], true), { expectRuleFor: [kernel] });
+      check([[2, 3, 4]], (x) => op(x), { expectRuleFor: [kernel] });
+      check([[2, 3, 4]], (x) => op(x, -1), { expectRuleFor: [kernel] });
+    }
+  });
+
+  it('Softmax and LogSoftmax', () => {
+    check([[3, 5]], (x) => tf.softmax(x), { expectRuleFor: ['Softmax'] });
+    check([[3, 5]], (x) => tf.logSoftmax(x), { expectRuleFor: ['LogSoftmax'] });
+  });
+
+  it('Conv2D: input and filter, strides, padding', () => {
+    check(
+      [
+        [2, 5, 5, 3],
+        [3, 3, 3, 4],
+      ],
+      (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid'),
+      {
+        expectRuleFor: ['Conv2D'],
+      },
+    );
+    check(
+      [
+        [2, 6, 6, 2],
+        [3, 3, 2, 3],
+      ],
+      (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'),
+      {
+        expectRuleFor: ['Conv2D'],
+      },
+    );
+  });
+
+  it('MaxPool and AvgPool', () => {
+    check([[2, 4, 4, 3]], (x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid'), {
+      expectRuleFor: ['MaxPool'],
+    });
+    check([[2, 5, 5, 2]], (x) => tf.avgPool(x as tf.Tensor4D, 3, 2, 'same'), {
+      expectRuleFor: ['AvgPool'],
+    });
+  });
+
+  it('a small network: conv, pool, dense, softmax cross-entropy', () => {
+    check([[2, 6, 6, 1], [3, 3, 1, 2], [8, 3], [3]], (x, f, w, b) => {
+      const h = tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'));
+      const pooled = tf.reshape(tf.maxPool(h, 3, 3, 'valid'), [2, 8]);
+      const logits = tf.add(tf.matMul(pooled, w), b);
+      return tf.losses.softmaxCrossEntropy(tf.oneHot([0, 2], 3), logits);
+    });
+  });
+
+  it('a kernel without a rule falls back to one pass per row, exactly', () => {
+    expect(BATCHED_KERNELS).not.toContain('Cumsum');
+    const before = fallbacksOf('Cumsum');
+    check([[2, 4]], (x) => tf.cumsum(tf.relu(x), 1));
+    expect(fallbacksOf('Cumsum')).toBe(before + 1);
+    const tiles = fallbacksOf('Tile');
+    check([[2, 3]], (x) => tf.tile(x, [2, 2]));
+    expect(fallbacksOf('Tile')).toBe(tiles + 1);
+  });
+
+  it('multi-output kernels fall back correctly, unused outputs included', () => {
+    check([[4, 3]], (x) => {
+      const [a, , c] = tf.split(x, 3, 1);
+      return tf.mul(a, c);
+    });
+  });
+
+  it('every kernel named as batched has a spec above', () => {
+    const covered = [
+      'Abs',
+      'Add',
+      'AddN',
+      'AvgPool',
+      'BatchMatMul',
+      'Cast',
+      'ClipByValue',
+      'Concat',
+      'Conv2D',
+      'Cos',
+      'Elu',
+      'Erf',
+      'Exp',
+      'Identity',
+      'LeakyRelu',
+      'Log',
+      'Log1p',
+      'LogSoftmax',
+      'Max',
+      'MaxPool',
+      'Mean',
+      'Multiply',
+      'Neg',
+      'Pack',
+      'RealDiv',
+      'Reciprocal',
+      'Relu',
+      'Relu6',
+      'Reshape',
+      'Rsqrt',
+      'Selu',
+      'Sigmoid',
+      'Sin',
+      'Slice',
+      'Softmax',
+      'Softplus',
+      'Sqrt',
+      'Square',
+      'SquaredDifference',
+      'Sub',
+      'Sum',
+      'Tanh',
+      'Transpose',
+      'fusedMatMul__op',
+    ];
+    expect([...BATCHED_KERNELS].sort()).toEqual([...covered].sort());
+  });
+
+  it('Cast and Identity', () => {
+    // tf.cast to the same dtype does not run a kernel; a float cast of a float via the engine does.
+    check(
+      [[2, 3]],
+      (x) => tf.engine().runKernel('Cast', { x }, { dtype: 'float32' }) as tf.Tensor,
+      {
+        expectRuleFor: ['Cast'],
+      },
+    );
+    check([[2, 3]], (x) => tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor, {
+      expectRuleFor: ['Identity'],
+    });
+  });
+});
