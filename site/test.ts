@@ -165,7 +165,13 @@ async function main(): Promise<void> {
     await wasm.page.close();
 
     const s = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
-    console.log(JSON.stringify(summary, null, 2));
+    const f = (xs: number[]) => xs.map((x) => x.toPrecision(4)).join(' / ');
+    for (const [name, m] of Object.entries(summary.methods)) {
+      console.log(
+        `  ${name}: losses ${f(m.initialLosses)} → ${f(m.finalLosses)}, ` +
+          `${m.msPerStep.toFixed(1)} ms per step on ${m.backend}`,
+      );
+    }
     console.log(
       `site test passed: ${STEPS} steps on ${summary.backend} (${shown}), ${WASM_STEPS} on wasm ` +
         `(kernel fixes in); screenshot ${path.relative(process.cwd(), screenshot)}; ` +
