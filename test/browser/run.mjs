@@ -2,7 +2,9 @@
 // browser) from a consumer project with the packed tfjs-jd, tfjs and tfjs-backend-wasm, served
 // from 127.0.0.1 and run in headless Chromium (puppeteer-core; Debian's chromium) on cpu, webgl
 // (SwiftShader) and wasm, then with useFastestBackend() choosing. Each run must make both losses
-// go down. Also prints the minified size of the README example bundled with and without tfjs-jd.
+// go down, with no error on the page. Also prints the minified size of the README example bundled
+// with and without tfjs-jd. The server, Chromium and the error collection are harness.mjs's,
+// shared with the live page's test (site/test.ts), which `npm run test:browser` runs next.
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
