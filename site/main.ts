@@ -1,7 +1,8 @@
 /**
  * The page: picks the backend with tfjs-jd's `chooseFastestBackend` (webgl, else wasm, else cpu;
  * `?backend=webgl|wasm|cpu` forces one, and a forced one that does not start is an error), says
- * which one and what was tried, trains UPGrad, Mean and MGDA side by side with live charts, and mounts the aggregator explorer.
+ * which one and what was tried, trains UPGrad, Mean and MGDA side by side with live charts, and
+ * mounts the aggregator explorer.
  * `?steps=N` sets the number of steps; when they are done the page writes its JSON summary into
  * `<pre id="summary">` and sets `document.body.dataset.status = "done"` (a browser test waits
  * for it).
@@ -25,8 +26,8 @@ const CANDIDATES: BackendName[] = ['webgl', 'wasm', 'cpu'];
 
 /**
  * Sets the backend through the library, as an app would: the wasm backend's module is a dynamic
- * import (its own chunk of the bundle) and its .wasm files are served next to the page. On wasm
- * the library installs its kernel fixes.
+ * import the bundler resolves (run only when wasm is tried) and its .wasm files are served next to
+ * the page. On wasm the library installs its kernel fixes.
  */
 async function chooseBackend(): Promise<BackendChoice> {
   const wanted = params.get('backend')?.toLowerCase();
