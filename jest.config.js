@@ -7,6 +7,8 @@ module.exports = {
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
+  // site/ imports the package by name, as an app would; specs of it get the sources.
+  moduleNameMapper: { '^tfjs-jd$': '<rootDir>/lib' },
   setupFilesAfterEnv: ['<rootDir>/spec/setup.ts'],
   testTimeout: 60000,
 };

@@ -3,7 +3,7 @@
  * own `tf.variableGrads` on the same model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backward, gradOf, record, zeroGrad } from '../lib/autograd';
+import { backward, disposeGraph, gradOf, record, zeroGrad } from '../lib/autograd';
 import { timeInterleaved, type BenchOptions, type BenchRow } from './common';
 import { multiHeadMlp } from './mlp';
 
@@ -48,6 +48,11 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         backward(losses[1]);
         gradOf(firstWeight)!.dataSync();
         zeroGrad();
+        // The second pass frees only what it went through (the trunk and head 1, as in PyTorch):
+        // head 0's saved tensors stay, since losses[0] could still be differentiated, until the
+        // next record() finds every returned tensor disposed. After the last step there is no
+        // next record, so the graph is freed here, as the docs say to after a retained graph.
+        disposeGraph(losses);
         tf.dispose(losses);
       },
     },

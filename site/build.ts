@@ -1,9 +1,10 @@
 /**
- * Builds the live page into site/dist/: the page's script bundled by esbuild from the sources
- * (`lib/index.ts` included, not a package build), the HTML and CSS, and tfjs's wasm binaries for
- * `?backend=wasm`.
+ * Builds the live page into site/dist/: the page's script bundled by esbuild as a consumer's app
+ * would be, `tfjs-jd` taken from the package's ESM build (dist/esm/index.js, what the `exports`
+ * map gives a browser bundle; `npm run build` makes it) and never from lib/; the HTML and CSS; and
+ * tfjs's wasm binaries for `?backend=wasm`.
  *
- * Run: npm run build:site
+ * Run: npm run build:site   (runs `npm run build` first)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,9 +12,14 @@ import { build } from 'esbuild';
 
 const SITE = __dirname;
 export const DIST = path.join(SITE, 'dist');
+/** The package's browser build: `exports['.'].import.default` of package.json. */
+const PACKAGE_ESM = path.join(SITE, '..', 'dist', 'esm', 'index.js');
 
 /** Bundles the page into `outDir` and returns the bundle's size in bytes. */
 export async function buildSite(outDir = DIST): Promise<number> {
+  if (!fs.existsSync(PACKAGE_ESM)) {
+    throw new Error(`${PACKAGE_ESM} is missing: run \`npm run build\` first.`);
+  }
   fs.mkdirSync(outDir, { recursive: true });
   const result = await build({
     entryPoints: [path.join(SITE, 'main.ts')],
@@ -26,11 +32,16 @@ export async function buildSite(outDir = DIST): Promise<number> {
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
-    // lib/backend.ts's useFastestBackend requires tfjs-node inside a Node-only branch that the
-    // page never takes; left unbundled, that require is never reached in the browser.
-    external: ['@tensorflow/tfjs-node'],
-    mainFields: ['browser', 'module', 'main'],
+    // The page imports 'tfjs-jd' as an app would; here that is this checkout's package build.
+    alias: { 'tfjs-jd': PACKAGE_ESM },
   });
+  const sources = Object.keys(result.metafile.inputs);
+  const fromLib = sources.filter((f) => /(^|\/)lib\//.test(f) && !f.includes('node_modules'));
+  if (fromLib.length > 0 || !sources.some((f) => f.endsWith('dist/esm/index.js'))) {
+    throw new Error(
+      `the page must bundle tfjs-jd's dist/esm build, not lib/: ${fromLib.join(', ')}`,
+    );
+  }
   for (const file of ['index.html', 'style.css']) {
     fs.copyFileSync(path.join(SITE, file), path.join(outDir, file));
   }

@@ -15,7 +15,7 @@ import {
   MGDA,
   PCGrad,
   UPGrad,
-} from '../lib';
+} from 'tfjs-jd';
 
 /** A vector of the plane. */
 export type Vec = [number, number];

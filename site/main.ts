@@ -1,12 +1,14 @@
 /**
- * The page: picks the backend (`?backend=webgl|wasm|cpu`, webgl by default, cpu if it fails),
- * trains UPGrad, Mean and MGDA side by side with live charts, and mounts the aggregator explorer.
+ * The page: picks the backend with tfjs-jd's `chooseFastestBackend` (webgl, else wasm, else cpu;
+ * `?backend=webgl|wasm|cpu` forces one, and a forced one that does not start is an error), says
+ * which one and what was tried, trains UPGrad, Mean and MGDA side by side with live charts, and
+ * mounts the aggregator explorer.
  * `?steps=N` sets the number of steps; when they are done the page writes its JSON summary into
  * `<pre id="summary">` and sets `document.body.dataset.status = "done"` (a browser test waits
  * for it).
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BackendChoice, BackendName, chooseFastestBackend } from 'tfjs-jd';
 import * as vega from 'vega';
 import { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
@@ -19,20 +21,35 @@ const STEPS = Math.max(1, Number(params.get('steps') ?? 400) || 400);
 /** Charts are redrawn every this many steps (each redraw builds new Vega views). */
 const REDRAW_EVERY = 20;
 
-async function chooseBackend(): Promise<string> {
-  const wanted = params.get('backend') ?? 'webgl';
-  if (wanted === 'wasm') setWasmPaths('./');
-  try {
-    if (await tf.setBackend(wanted)) {
-      await tf.ready();
-      return tf.getBackend();
-    }
-  } catch {
-    // Falls through to cpu below, and the page says so.
+/** The page's candidates, fastest first: WebGPU is left out, its backend is not bundled. */
+const CANDIDATES: BackendName[] = ['webgl', 'wasm', 'cpu'];
+
+/**
+ * Sets the backend through the library, as an app would: the wasm backend's module is a dynamic
+ * import the bundler resolves (run only when wasm is tried) and its .wasm files are served next to
+ * the page. On wasm the library installs its kernel fixes.
+ */
+async function chooseBackend(): Promise<BackendChoice> {
+  const wanted = params.get('backend')?.toLowerCase();
+  if (wanted !== undefined && !CANDIDATES.includes(wanted as BackendName)) {
+    throw new Error(`?backend= must be one of ${CANDIDATES.join(', ')}; got '${wanted}'.`);
   }
-  await tf.setBackend('cpu');
-  await tf.ready();
-  return `cpu (${wanted} unavailable)`;
+  return chooseFastestBackend({
+    backends: wanted === undefined ? CANDIDATES : [wanted as BackendName],
+    wasmPaths: './',
+    modules: { wasm: () => import('@tensorflow/tfjs-backend-wasm') },
+  });
+}
+
+/** For the page: the backend, how it was picked, and what was tried before it. */
+function describeChoice(choice: BackendChoice): string {
+  const how = params.has('backend')
+    ? `forced by ?backend=${choice.backend}`
+    : `chooseFastestBackend over ${CANDIDATES.join(' → ')}`;
+  const tried = choice.tried.map((t) =>
+    t.outcome === 'used' ? `${t.backend}: used` : `${t.backend}: ${t.outcome}, ${t.reason}`,
+  );
+  return `${choice.backend} (${how}; tried ${tried.join('; ')})`;
 }
 
 const views = new Map<string, vega.View>();
@@ -101,8 +118,11 @@ async function drawCharts(runs: MethodRun[], backend: string): Promise<void> {
 
 async function main(): Promise<void> {
   tf.env().set('PROD', true);
-  const backend = await chooseBackend();
-  document.getElementById('backend')!.textContent = backend;
+  const choice = await chooseBackend();
+  const backend = choice.backend;
+  document.getElementById('backend')!.textContent = describeChoice(choice);
+  // Which backend kernels are the library's: wasm gets its convolution-gradient fixes.
+  const kernelFixes = tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined;
   mountExplorer();
   const progress = document.getElementById('progress')!;
   const out = document.getElementById('summary')!;
@@ -124,7 +144,11 @@ async function main(): Promise<void> {
           await tf.nextFrame();
         }
       }
-      out.textContent = JSON.stringify(summary(runs, backend, STEPS), null, 2);
+      out.textContent = JSON.stringify(
+        { ...summary(runs, backend, STEPS), tried: choice.tried, wasmKernelFixes: kernelFixes },
+        null,
+        2,
+      );
       document.body.dataset.status = 'done';
     } finally {
       runs.forEach((r) => r.dispose());

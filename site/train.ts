@@ -4,7 +4,7 @@
  * the trunk apart) trained by Jacobian descent with three aggregators, one step each in turn.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Aggregator, Mean, MGDA, mtlGrads, UPGrad, Weighting } from '../lib';
+import { Aggregator, Mean, MGDA, mtlGrads, UPGrad, Weighting } from 'tfjs-jd';
 
 const SAMPLES = 128;
 const LEARNING_RATE = 0.01;

@@ -2,6 +2,9 @@
 // the sum of the losses. The browser test bundles both and prints what tfjs-jd adds.
 import * as tf from '@tensorflow/tfjs';
 
+await tf.ready();
+console.log(`backend: ${tf.getBackend()}`);
+
 const trunk = tf.sequential({
   layers: [tf.layers.dense({ inputShape: [10], units: 5, activation: 'relu' })],
 });
@@ -22,5 +25,6 @@ for (let step = 0; step < 8; step++) {
     return tf.add(loss1, loss2) as tf.Scalar;
   });
   optimizer.applyGradients(grads);
+  console.log(`step ${step}: loss ${value.dataSync()[0].toFixed(3)}`);
   tf.dispose([x, y1, y2, value, grads]);
 }

@@ -2,15 +2,16 @@
 // browser) from a consumer project with the packed tfjs-jd, tfjs and tfjs-backend-wasm, served
 // from 127.0.0.1 and run in headless Chromium (puppeteer-core; Debian's chromium) on cpu, webgl
 // (SwiftShader) and wasm, then with useFastestBackend() choosing. Each run must make both losses
-// go down. Also prints the minified size of the README example bundled with and without tfjs-jd.
+// go down, with no error on the page. Also prints the minified size of the README example bundled
+// with and without tfjs-jd. The server, Chromium and the error collection are harness.mjs's,
+// shared with the live page's test (site/test.ts), which `npm run test:browser` runs next.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import puppeteer from 'puppeteer-core';
 import { installedVersion, makeConsumer, repoRoot } from '../package/consumer.mjs';
+import { chromiumPath, collectPageErrors, launchChromium, startStaticServer } from './harness.mjs';
 
 const started = Date.now();
 const dir = makeConsumer('newest', ['@tensorflow/tfjs@^4', '@tensorflow/tfjs-backend-wasm@^4']);
@@ -24,7 +25,8 @@ async function bundle(entry, outfile, minify) {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    target: 'es2020',
+    // ES2022: the README example awaits the backend choice at the top level of its module.
+    target: 'es2022',
     minify,
     write: true,
     metafile: true,
@@ -40,8 +42,8 @@ async function bundle(entry, outfile, minify) {
 
 // Bundle sizes: the README's first example (taken from README.md) against the same on tfjs alone.
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-const example = /## Twenty lines\s*```ts\n([\s\S]*?)```/.exec(readme);
-assert.ok(example, 'README.md has no "Twenty lines" example');
+const example = /## A first example\n[^`]*```ts\n([\s\S]*?)```/.exec(readme);
+assert.ok(example, 'README.md has no "A first example" section with a ```ts block');
 writeFileSync(join(dir, 'readme_example.ts'), example[1]);
 cpSync(
   join(repoRoot, 'test/browser/readme_without_tfjs_jd.ts'),
@@ -78,51 +80,25 @@ assert.ok(
 await bundle('page.js', 'out/page.js', false);
 writeFileSync(
   join(dir, 'out/index.html'),
-  '<!doctype html><meta charset="utf-8"><title>tfjs-jd</title><script type="module" src="/page.js"></script>\n',
+  '<!doctype html><meta charset="utf-8"><title>tfjs-jd</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>\n',
 );
 const wasmDir = join(dir, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
-const server = createServer((request, response) => {
-  const path = normalize(new URL(request.url, 'http://127.0.0.1').pathname);
-  const file = path.startsWith('/wasm/')
-    ? join(wasmDir, path.slice('/wasm/'.length))
-    : join(dir, 'out', path === '/' ? 'index.html' : path);
-  if (path.includes('..') || !existsSync(file) || !statSync(file).isFile()) {
-    response.writeHead(404).end();
-    return;
-  }
-  response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-  response.end(readFileSync(file));
+const { origin, close } = await startStaticServer({
+  root: join(dir, 'out'),
+  mounts: { '/wasm/': wasmDir },
 });
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
-
-const executablePath =
-  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
-assert.ok(executablePath, 'no Chromium found: apt-get install chromium, or set CHROMIUM_PATH');
-const browser = await puppeteer.launch({
-  executablePath,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--use-angle=swiftshader',
-    '--enable-unsafe-swiftshader',
-    '--ignore-gpu-blocklist',
-  ],
-});
+const executablePath = chromiumPath();
+const browser = await launchChromium();
 
 async function runPage(backend) {
   const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
+  const errors = collectPageErrors(page, origin);
   await page.goto(`${origin}/?backend=${backend}`);
   await page.waitForFunction(() => window.__result !== undefined, { timeout: 180_000 });
   const result = await page.evaluate(() => window.__result);
   await page.close();
   assert.equal(result.error, undefined, `${backend}: ${result.error}\n${errors.join('\n')}`);
+  assert.deepEqual(errors, [], `${backend}: errors on the page`);
   return result;
 }
 
@@ -171,6 +147,6 @@ try {
   console.log(`tfjs ${installedVersion(dir, '@tensorflow/tfjs')}, ${executablePath}`);
 } finally {
   await browser.close();
-  server.close();
+  await close();
 }
 console.log(`browser test passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
