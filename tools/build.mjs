@@ -1,13 +1,13 @@
 // Builds what the package ships (run by `npm run build` and by `prepack`):
 //   dist/cjs: CommonJS, one file per module, with declarations and source maps (tsc);
-//   dist/esm/index.js: one ES module for bundlers and browsers (esbuild; tfjs and quadprog stay
-//     imports), with its source map;
+//   dist/esm/**.js: ES modules for bundlers and browsers, one per source file (esbuild; tfjs and
+//     quadprog stay imports), with source maps;
 //   dist/esm/node.js: Node's `import` entry, re-exporting the CommonJS build, so that a Node
 //     process loads one copy of tfjs-jd (one gradient store) whichever way it is reached.
 // tsc alone cannot emit an ES module Node accepts without rewriting every extensionless import in
 // lib/; esbuild bundles instead, and tsc stays the type-checker and declaration emitter.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -25,14 +25,41 @@ execFileSync(
 );
 writeFileSync(join(dist, 'cjs/package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
 
+// One ES module per source file, as tsc's CommonJS build: a bundler then drops the modules an app
+// does not reach (`sideEffects: false`), which it cannot do inside one concatenated file (the
+// README example bundled 149 kB of a single-file build against 58 kB of the modules it uses).
+// esbuild compiles each file alone; relative imports get the `.js` (or `/index.js`) ES modules
+// require.
+const sources = [];
+const walk = (folder) => {
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) walk(path);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) sources.push(path);
+  }
+};
+walk(join(root, 'lib'));
+const explicitExtensions = {
+  name: 'explicit-extensions',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\.?(\/|$)/ }, ({ path, resolveDir, kind }) => {
+      if (kind === 'entry-point') return undefined;
+      const target = join(resolveDir, path);
+      const file = existsSync(`${target}.ts`) ? `${path}.js` : `${path}/index.js`;
+      return { path: file, external: true };
+    });
+  },
+};
 await build({
-  entryPoints: [join(root, 'lib/index.ts')],
-  outfile: join(dist, 'esm/index.js'),
+  entryPoints: sources,
+  outdir: join(dist, 'esm'),
+  outbase: join(root, 'lib'),
   bundle: true,
   format: 'esm',
   platform: 'neutral',
   target: 'es2020',
   packages: 'external',
+  plugins: [explicitExtensions],
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
