@@ -162,6 +162,13 @@ export class MoCo extends LossAwareAggregator {
       let target: tf.Tensor2D = matrix;
       if (this.lossScaled) {
         const norms = tf.norm(matrix, 'euclidean', 1, true);
+        // An ∞ norm would scale its row to 0: a silently wrong estimate, not an error.
+        if (!norms.dataSync().every(Number.isFinite)) {
+          throw new NumericalError(
+            'The norms of the rows overflowed float32 (its entries are too large to square); ' +
+              'scale the losses down.',
+          );
+        }
         const scale = tf.div(tf.tensor2d(Array.from(losses), [m, 1]), tf.add(norms, 1e-8));
         target = tf.mul(matrix, scale);
       }
