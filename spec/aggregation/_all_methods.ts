@@ -52,7 +52,8 @@ export const AGGREGATORS: AggregatorCase[] = [
 
 export interface LossAwareCase {
   name: string;
-  make: (m: number) => LossAwareAggregator;
+  /** All four are stateful, with `reset()`. */
+  make: (m: number) => LossAwareAggregator & { reset(): void };
   /** The class, for the specs that call its constructor as plain JavaScript can. */
   cls: unknown;
 }
