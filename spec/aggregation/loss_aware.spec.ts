@@ -299,7 +299,7 @@ describe.each(LOSS_AWARE_AGGREGATORS.map((c) => [c.name, c] as const))('%s', (_n
     expect(error.argument).toBe('forward hook halve');
   });
 
-  it('a replacing hook hands its replacement over; hooks see [matrix] and the updated state', () => {
+  it('a replacing hook hands its replacement over; hooks see [matrix]; the state moves as without hooks', () => {
     const a = c.make(m);
     const seen: number[] = [];
     a.registerForwardPreHook((_a, args) => void seen.push(args.length));
