@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { toTensor1D } from '../linalg/matrix';
 import { combine } from './aggregator_bases';
-import { LossAwareAggregator } from './loss_aware';
+import { LossAwareAggregator, type StateSnapshot } from './loss_aware';
 
 /** Options of {@link DBMTL}; defaults as LibMTL (`DB_beta`, `DB_beta_sigma`). */
 export interface DBMTLOptions {
@@ -41,15 +42,16 @@ export class DBMTL extends LossAwareAggregator {
   private averages: tf.Tensor2D | null = null;
   private step = 0;
 
-  constructor({ beta = 0.9, betaSigma = 0 }: DBMTLOptions = {}) {
+  constructor(options?: DBMTLOptions) {
     super();
+    const { beta = 0.9, betaSigma = 0 } = readOptions(options, 'DBMTL');
     if (typeof beta !== 'number' || !(beta >= 0 && beta < 1)) {
-      throw new InvalidArgumentError('beta', `expected a number in [0, 1), got ${beta}.`);
+      throw new InvalidArgumentError('beta', `expected a number in [0, 1), got ${String(beta)}.`);
     }
     if (typeof betaSigma !== 'number' || !Number.isFinite(betaSigma) || betaSigma < 0) {
       throw new InvalidArgumentError(
         'betaSigma',
-        `expected a finite number ≥ 0, got ${betaSigma}.`,
+        `expected a finite number ≥ 0, got ${String(betaSigma)}.`,
       );
     }
     this.beta = beta;
@@ -63,15 +65,33 @@ export class DBMTL extends LossAwareAggregator {
     this.step = 0;
   }
 
-  forward(matrix: tf.Tensor2D): tf.Tensor1D {
-    const [m, n] = matrix.shape;
-    const losses = Array.from(this.currentLosses);
+  protected override checkLosses(losses: Float64Array): void {
     if (losses.some((l) => l < 0)) {
       throw new InvalidArgumentError(
         'losses',
-        `DB-MTL takes their logarithms: expected losses ≥ 0, got [${losses}].`,
+        `DB-MTL takes their logarithms: expected losses ≥ 0, got [${Array.from(losses)}].`,
       );
     }
+  }
+
+  // The previous averages stay alive until the call has succeeded (`forward` does not free them).
+  protected override snapshotState(): StateSnapshot {
+    const { averages, step } = this;
+    return {
+      restore: () => {
+        if (this.averages !== averages) this.averages?.dispose();
+        this.averages = averages;
+        this.step = step;
+      },
+      release: () => {
+        if (this.averages !== averages) averages?.dispose();
+      },
+    };
+  }
+
+  forward(matrix: tf.Tensor2D): tf.Tensor1D {
+    const [m, n] = matrix.shape;
+    const losses = Array.from(this.currentLosses);
     const previous = this.averages;
     const fresh = previous === null || previous.shape[0] !== m || previous.shape[1] !== n;
     const step = fresh ? 1 : this.step + 1;
@@ -102,7 +122,6 @@ export class DBMTL extends LossAwareAggregator {
     const direction = tf.tidy(() =>
       combine(averages, toTensor1D(norms.map((u) => largest / (u + 1e-8)))),
     );
-    previous?.dispose();
     this.averages = tf.keep(averages);
     this.step = step;
     return direction;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { toTensor1D } from '../linalg/matrix';
 import { combine } from './aggregator_bases';
-import { LossAwareAggregator } from './loss_aware';
+import { LossAwareAggregator, type StateSnapshot } from './loss_aware';
 
 /** How {@link GradNorm} keeps its task weights positive and summing to the number of tasks. */
 export type GradNormParametrization = 'renormalize' | 'softmax';
@@ -106,13 +107,21 @@ export class GradNorm extends LossAwareAggregator {
   private logits: number[] | undefined;
   private initialLossesValue: number[] | undefined;
 
-  constructor({ alpha = 1.5, lr = 0.025, parametrization = 'renormalize' }: GradNormOptions = {}) {
+  constructor(options?: GradNormOptions) {
     super();
+    const {
+      alpha = 1.5,
+      lr = 0.025,
+      parametrization = 'renormalize',
+    } = readOptions(options, 'GradNorm');
     if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) {
-      throw new InvalidArgumentError('alpha', `expected a finite number ≥ 0, got ${alpha}.`);
+      throw new InvalidArgumentError(
+        'alpha',
+        `expected a finite number ≥ 0, got ${String(alpha)}.`,
+      );
     }
     if (typeof lr !== 'number' || !Number.isFinite(lr) || !(lr > 0)) {
-      throw new InvalidArgumentError('lr', `expected a finite number > 0, got ${lr}.`);
+      throw new InvalidArgumentError('lr', `expected a finite number > 0, got ${String(lr)}.`);
     }
     if (parametrization !== 'renormalize' && parametrization !== 'softmax') {
       throw new InvalidArgumentError(
@@ -142,11 +151,13 @@ export class GradNorm extends LossAwareAggregator {
     this.initialLossesValue = undefined;
   }
 
-  forward(matrix: tf.Tensor2D): tf.Tensor1D {
-    const m = matrix.shape[0];
-    const losses = Array.from(this.currentLosses);
-    const fresh = this.weightsValue === undefined || this.weightsValue.length !== m;
-    const initial = fresh ? losses : this.initialLossesValue!;
+  /** A first call (or one with another number of tasks) starts from unit weights. */
+  private isFresh(rows: number): boolean {
+    return this.weightsValue === undefined || this.weightsValue.length !== rows;
+  }
+
+  protected override checkLosses(losses: Float64Array, rows: number): void {
+    const initial = this.isFresh(rows) ? Array.from(losses) : this.initialLossesValue!;
     if (initial.some((l) => !(l > 0))) {
       throw new InvalidArgumentError(
         'losses',
@@ -154,8 +165,28 @@ export class GradNorm extends LossAwareAggregator {
       );
     }
     if (losses.some((l) => l < 0)) {
-      throw new InvalidArgumentError('losses', `expected losses ≥ 0, got [${losses}].`);
+      throw new InvalidArgumentError('losses', `expected losses ≥ 0, got [${Array.from(losses)}].`);
     }
+  }
+
+  // The arrays are replaced, never changed in place: keeping the references is a snapshot.
+  protected override snapshotState(): StateSnapshot {
+    const { weightsValue, logits, initialLossesValue } = this;
+    return {
+      restore: () => {
+        this.weightsValue = weightsValue;
+        this.logits = logits;
+        this.initialLossesValue = initialLossesValue;
+      },
+      release: () => {},
+    };
+  }
+
+  forward(matrix: tf.Tensor2D): tf.Tensor1D {
+    const m = matrix.shape[0];
+    const losses = Array.from(this.currentLosses);
+    const fresh = this.isFresh(m);
+    const initial = fresh ? losses : this.initialLossesValue!;
     const weights = fresh ? new Array<number>(m).fill(1) : this.weightsValue!;
     const norms = tf.tidy(() => Array.from(tf.norm(matrix, 'euclidean', 1).dataSync()));
     if (!norms.every(Number.isFinite)) {
@@ -177,6 +208,11 @@ export class GradNorm extends LossAwareAggregator {
       const stepped = weights.map((w, i) => Math.max(w - this.lr * gradient[i], 0));
       const total = stepped.reduce((acc, w) => acc + w, 0);
       nextWeights = total > 0 ? stepped.map((w) => (m * w) / total) : new Array<number>(m).fill(1);
+    }
+    if (!nextWeights.every(Number.isFinite)) {
+      throw new NumericalError(
+        `GradNorm's weight step overflowed (lr ${this.lr}, row norms [${norms}]); lower lr.`,
+      );
     }
     const direction = tf.tidy(() => combine(matrix, toTensor1D(weights)));
     this.weightsValue = nextWeights;

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { computeGramian } from '../linalg/gramian';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { combine, rejectNonFiniteStatistic } from './aggregator_bases';
 import { IMTLGWeighting } from './imtl_g';
-import { LossAwareAggregator } from './loss_aware';
+import { LossAwareAggregator, type StateSnapshot } from './loss_aware';
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Options of {@link IMTL}. */
 export interface IMTLOptions {
@@ -40,8 +44,9 @@ export interface IMTLOptions {
  * which are invariant to a per-parameter constant factor, this mostly matters while the scales
  * move.
  *
- * Needs the losses ({@link LossAwareAggregator}). Stateful: `reset()` sets the log-scales back to
- * 0, as does a change in the number of tasks. LibMTL's `IMTL.py` implements the same algorithm (its
+ * Needs the losses ({@link LossAwareAggregator}), which must be ≥ 0 (with a negative loss the
+ * scale's step diverges). Stateful: `reset()` sets the log-scales back to 0, as does a change in
+ * the number of tasks. LibMTL's `IMTL.py` implements the same algorithm (its
  * IMTL-G step by an explicit inverse, which needs linearly independent rows; `IMTLGWeighting` uses
  * the pseudo-inverse).
  *
@@ -60,10 +65,11 @@ export class IMTL extends LossAwareAggregator {
   private logScalesValue: number[] | undefined;
   private lastScales: number[] | undefined;
 
-  constructor({ lr = 0.1 }: IMTLOptions = {}) {
+  constructor(options?: IMTLOptions) {
     super();
+    const { lr = 0.1 } = readOptions(options, 'IMTL');
     if (typeof lr !== 'number' || !Number.isFinite(lr) || !(lr > 0)) {
-      throw new InvalidArgumentError('lr', `expected a finite number > 0, got ${lr}.`);
+      throw new InvalidArgumentError('lr', `expected a finite number > 0, got ${String(lr)}.`);
     }
     this.lr = lr;
   }
@@ -84,6 +90,28 @@ export class IMTL extends LossAwareAggregator {
     this.lastScales = undefined;
   }
 
+  /** IMTL-L's scaled loss `e^s L − s` has a minimum only for L ≥ 0; a negative loss diverges. */
+  protected override checkLosses(losses: Float64Array): void {
+    if (losses.some((l) => l < 0)) {
+      throw new InvalidArgumentError(
+        'losses',
+        `IMTL learns the scales of e^s·L − s, which needs losses ≥ 0; got [${Array.from(losses)}].`,
+      );
+    }
+  }
+
+  // The arrays are replaced, never changed in place: keeping the references is a snapshot.
+  protected override snapshotState(): StateSnapshot {
+    const { logScalesValue, lastScales } = this;
+    return {
+      restore: () => {
+        this.logScalesValue = logScalesValue;
+        this.lastScales = lastScales;
+      },
+      release: () => {},
+    };
+  }
+
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const m = matrix.shape[0];
     const losses = Array.from(this.currentLosses);
@@ -98,6 +126,14 @@ export class IMTL extends LossAwareAggregator {
     }
     // The Gramian of the scaled rows, D G D with D = diag(e^s), in float64.
     const scaled = gramian.map((row, i) => row.map((g, j) => scales[i] * g * scales[j]));
+    // Scales grown past float32's range would reach the inner weighting as an ∞ Gramian, blamed
+    // on an argument the caller never passed.
+    if (!scaled.every((row) => row.every((g) => Math.abs(g) <= FLOAT32_MAX))) {
+      throw new NumericalError(
+        `The Gramian of the scaled gradients overflowed float32 (scales [${scales}]); lower lr or ` +
+          'scale the losses.',
+      );
+    }
     const alpha = tf.tidy(() => Array.from(this.weighting.apply(tf.tensor2d(scaled)).dataSync()));
     const nextLogScales = logScales.map((s, i) => s - this.lr * (scales[i] * losses[i] - 1));
     if (!nextLogScales.every(Number.isFinite)) {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { readOptions } from '../argument_checks';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { projectOntoSimplex } from '../linalg/simplex';
 import { combine } from './aggregator_bases';
-import { LossAwareAggregator } from './loss_aware';
+import { LossAwareAggregator, type StateSnapshot } from './loss_aware';
 
 /** How {@link MoCo} keeps its task weights on the probability simplex. */
 export type MoCoSimplexMap = 'projection' | 'softmax';
@@ -79,23 +80,27 @@ export class MoCo extends LossAwareAggregator {
   private lambdaValue: number[] = [];
   private step = 0;
 
-  constructor({
-    beta = 0.5,
-    betaSigma = 0.5,
-    gamma = 0.1,
-    gammaSigma = 0.5,
-    rho = 0,
-    simplex = 'projection',
-    lossScaled = true,
-  }: MoCoOptions = {}) {
+  constructor(options?: MoCoOptions) {
     super();
+    const {
+      beta = 0.5,
+      betaSigma = 0.5,
+      gamma = 0.1,
+      gammaSigma = 0.5,
+      rho = 0,
+      simplex = 'projection',
+      lossScaled = true,
+    } = readOptions(options, 'MoCo');
     if (typeof beta !== 'number' || !(beta > 0 && beta <= 1)) {
-      throw new InvalidArgumentError('beta', `expected a number in (0, 1], got ${beta}.`);
+      throw new InvalidArgumentError('beta', `expected a number in (0, 1], got ${String(beta)}.`);
     }
     this.beta = beta;
     this.betaSigma = nonNegative(betaSigma, 'betaSigma');
     if (typeof gamma !== 'number' || !Number.isFinite(gamma) || !(gamma > 0)) {
-      throw new InvalidArgumentError('gamma', `expected a finite number > 0, got ${gamma}.`);
+      throw new InvalidArgumentError(
+        'gamma',
+        `expected a finite number > 0, got ${String(gamma)}.`,
+      );
     }
     this.gamma = gamma;
     this.gammaSigma = nonNegative(gammaSigma, 'gammaSigma');
@@ -129,6 +134,22 @@ export class MoCo extends LossAwareAggregator {
     this.step = 0;
   }
 
+  // The previous estimates stay alive until the call has succeeded (`forward` does not free them).
+  protected override snapshotState(): StateSnapshot {
+    const { estimates, lambdaValue, step } = this;
+    return {
+      restore: () => {
+        if (this.estimates !== estimates) this.estimates?.dispose();
+        this.estimates = estimates;
+        this.lambdaValue = lambdaValue;
+        this.step = step;
+      },
+      release: () => {
+        if (this.estimates !== estimates) estimates?.dispose();
+      },
+    };
+  }
+
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     const [m, n] = matrix.shape;
     const previous = this.estimates;
@@ -141,6 +162,13 @@ export class MoCo extends LossAwareAggregator {
       let target: tf.Tensor2D = matrix;
       if (this.lossScaled) {
         const norms = tf.norm(matrix, 'euclidean', 1, true);
+        // An ∞ norm would scale its row to 0: a silently wrong estimate, not an error.
+        if (!norms.dataSync().every(Number.isFinite)) {
+          throw new NumericalError(
+            'The norms of the rows overflowed float32 (its entries are too large to square); ' +
+              'scale the losses down.',
+          );
+        }
         const scale = tf.div(tf.tensor2d(Array.from(losses), [m, 1]), tf.add(norms, 1e-8));
         target = tf.mul(matrix, scale);
       }
@@ -160,8 +188,13 @@ export class MoCo extends LossAwareAggregator {
       (l, i) => l - gammaT * (gramian[i].reduce((s, g, j) => s + g * lambda[j], 0) + this.rho * l),
     );
     const next = this.simplex === 'softmax' ? softmax(moved) : projectOntoSimplex(moved);
+    if (!next.every(Number.isFinite)) {
+      estimates.dispose();
+      throw new NumericalError(
+        `MoCo's weight step overflowed (gamma ${this.gamma}, rho ${this.rho}); lower gamma.`,
+      );
+    }
     const direction = tf.tidy(() => combine(estimates, toTensor1D(next)));
-    previous?.dispose();
     this.estimates = tf.keep(estimates);
     this.lambdaValue = next;
     this.step = step;
@@ -176,7 +209,7 @@ export class MoCo extends LossAwareAggregator {
 
 function nonNegative(value: number, argument: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(argument, `expected a finite number ≥ 0, got ${value}.`);
+    throw new InvalidArgumentError(argument, `expected a finite number ≥ 0, got ${String(value)}.`);
   }
   return value;
 }

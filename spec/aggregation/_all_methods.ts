@@ -1,10 +1,12 @@
 /**
  * Every aggregator and weighting of the library, each with a factory taking the number of rows
  * `m` (some methods need it in their options), for the specs that must cover them all (the
- * trust and fuzz specs). A method added to the library should be added here.
+ * trust and fuzz specs), and the loss-aware aggregators apart. A method added to the library
+ * should be added here.
  */
 import * as jd from '../../lib/index';
 import type { Aggregator } from '../../lib/aggregation/aggregator_bases';
+import type { LossAwareAggregator } from '../../lib/aggregation/loss_aware';
 import type { Weighting } from '../../lib/aggregation/weighting_bases';
 
 export interface AggregatorCase {
@@ -46,6 +48,25 @@ export const AGGREGATORS: AggregatorCase[] = [
   { name: 'NashMTL', make: (m) => new jd.NashMTL({ nTasks: m }), minRows: 1 },
   { name: 'FairGrad', make: () => new jd.FairGrad({ alpha: 1 }), minRows: 1 },
   { name: 'ExcessMTL', make: () => new jd.ExcessMTL(), minRows: 1 },
+];
+
+export interface LossAwareCase {
+  name: string;
+  /** All four are stateful, with `reset()`. */
+  make: (m: number) => LossAwareAggregator & { reset(): void };
+  /** The class, for the specs that call its constructor as plain JavaScript can. */
+  cls: unknown;
+}
+
+/**
+ * The aggregators that need the losses (`applyWithLosses`), kept apart from {@link AGGREGATORS}:
+ * `apply(matrix)` alone refuses to run them.
+ */
+export const LOSS_AWARE_AGGREGATORS: LossAwareCase[] = [
+  { name: 'GradNorm', make: () => new jd.GradNorm({ lr: 0.1 }), cls: jd.GradNorm },
+  { name: 'MoCo', make: () => new jd.MoCo(), cls: jd.MoCo },
+  { name: 'DBMTL', make: () => new jd.DBMTL(), cls: jd.DBMTL },
+  { name: 'IMTL', make: () => new jd.IMTL(), cls: jd.IMTL },
 ];
 
 const gramian = (

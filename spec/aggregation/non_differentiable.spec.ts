@@ -3,7 +3,8 @@
  * (TorchJD marks UPGrad, CAGrad, SDMGrad and GradDrop `_NonDifferentiable` and runs them under
  * torch.no_grad; here every method with host-computed weights is in that case): a backward pass
  * through their output, with `tf.grad` or inside `record`, throws `NotDifferentiableError` instead
- * of a gradient that treats the weights as constants. Outside a tape nothing changes.
+ * of a gradient that treats the weights as constants. Outside a tape nothing changes. The
+ * loss-aware aggregators (GradNorm, MoCo, DBMTL, IMTL) compute their weights in JavaScript too.
  */
 import * as tf from '@tensorflow/tfjs';
 import * as agg from '../../lib/aggregation';
@@ -15,6 +16,7 @@ import {
   zeroGrad,
   NotDifferentiableError,
 } from '../../lib/autograd';
+import { LOSS_AWARE_AGGREGATORS } from './_all_methods';
 
 const J = () =>
   tf.tensor2d([
@@ -51,6 +53,45 @@ describe('methods that cannot be differentiated', () => {
     }
     expect(names.some((n) => message.startsWith(`${n} cannot be differentiated`))).toBe(true);
     matrix.dispose();
+  });
+
+  it.each(LOSS_AWARE_AGGREGATORS.map((c) => [c.name, c] as const))(
+    'tf.grad through %s.applyWithLosses throws NotDifferentiableError, leaking nothing',
+    (_, c) => {
+      const A = c.make(2);
+      const matrix = J();
+      const g = tf.grad((m: tf.Tensor) => tf.sum(A.applyWithLosses(m as tf.Tensor2D, [0.5, 2])));
+      expect(() => g(matrix)).toThrow(NotDifferentiableError);
+      A.reset();
+      const before = tf.memory().numTensors;
+      let message = '';
+      try {
+        g(matrix);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message.startsWith(`${A} cannot be differentiated`)).toBe(true);
+      A.reset();
+      expect(tf.memory().numTensors).toBe(before);
+      // Outside a tape the update is returned as is.
+      const direct = A.applyWithLosses(matrix, [0.5, 2]);
+      expect(direct.shape).toEqual([3]);
+      tf.dispose([direct, matrix]);
+      A.reset();
+    },
+  );
+
+  it('a loss-aware aggregator inside record: backward through its update throws, nothing written', () => {
+    const p = tf.variable(tf.tensor1d([1, 2]));
+    const A = new agg.DBMTL();
+    const out = record(() =>
+      tf.sum(A.applyWithLosses(tf.stack([p, tf.neg(p)]) as tf.Tensor2D, [1, 2])),
+    );
+    expect(() => backward(out)).toThrow(NotDifferentiableError);
+    expect(gradOf(p)).toBeNull();
+    tf.dispose([out, p]);
+    A.reset();
+    zeroGrad();
   });
 
   it('a weighting of a recorded Gramian inside record: backward through it throws', () => {

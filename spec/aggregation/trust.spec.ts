@@ -8,7 +8,31 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as jd from '../../lib/index';
 import { InvalidArgumentError, NumericalError, TfjsJdError } from '../../lib/errors';
-import { AGGREGATORS, WEIGHTINGS, type WeightingCase } from './_all_methods';
+import {
+  AGGREGATORS,
+  LOSS_AWARE_AGGREGATORS,
+  WEIGHTINGS,
+  type WeightingCase,
+} from './_all_methods';
+
+/**
+ * Every aggregator as one call on an m-row matrix: `apply`, or `applyWithLosses` with valid
+ * losses for the loss-aware ones (their losses are checked in loss_aware.spec.ts).
+ */
+const ALL_AGGREGATORS: { name: string; aggregate: (matrix: tf.Tensor2D) => tf.Tensor1D }[] = [
+  ...AGGREGATORS.map((c) => ({
+    name: c.name,
+    aggregate: (matrix: tf.Tensor2D) => c.make(matrix.shape[0]).apply(matrix),
+  })),
+  ...LOSS_AWARE_AGGREGATORS.map((c) => ({
+    name: c.name,
+    aggregate: (matrix: tf.Tensor2D) =>
+      c.make(matrix.shape[0]).applyWithLosses(
+        matrix,
+        Array.from({ length: matrix.shape[0] }, (_, i) => 1 + i / 2),
+      ),
+  })),
+];
 
 /** A full-rank m × n matrix with conflicting rows, as plain numbers. */
 function rows(m: number, n: number, shift = 0): number[][] {
@@ -79,6 +103,43 @@ describe.each(WEIGHTINGS.filter((c) => c.readsValues))('%s', (c) => {
   );
 });
 
+describe.each(LOSS_AWARE_AGGREGATORS)('$name', (c) => {
+  const losses = [1, 0.5, 2, 0.8];
+  const run = (a: jd.LossAwareAggregator, J: tf.Tensor2D) =>
+    tf.tidy(() => Array.from(a.applyWithLosses(J, losses).dataSync()));
+
+  it.each([NaN, Infinity, -Infinity])(
+    'rejects a %s entry of the matrix with InvalidArgumentError naming matrix, state unchanged',
+    (bad) => {
+      const first = tf.tensor2d(rows(4, 6));
+      const second = tf.tensor2d(rows(4, 6, 0.3));
+      const poisoned = withEntry(first, bad);
+      const tested = c.make(4);
+      const reference = c.make(4);
+      run(tested, first);
+      run(reference, first);
+      const before = tf.memory().numTensors;
+      const error = thrown(() => tested.applyWithLosses(poisoned, losses));
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).toBe('matrix');
+      expect(tf.memory().numTensors).toBe(before);
+      const after = run(tested, second);
+      expect(after.every(Number.isFinite)).toBe(true);
+      expect(after).toEqual(run(reference, second));
+      tested.reset();
+      reference.reset();
+      tf.dispose([first, second, poisoned]);
+    },
+  );
+
+  it('checks the matrix before the losses', () => {
+    const J = tf.tensor2d(rows(4, 6));
+    J.dispose();
+    const error = thrown(() => c.make(4).applyWithLosses(J, [NaN]));
+    expect((error as InvalidArgumentError).argument).toBe('matrix');
+  });
+});
+
 describe('a finite input whose arithmetic overflows', () => {
   it('GradVac with eps = 0 on a zero Gramian: NumericalError, targets unchanged', () => {
     // With two rows no random number is drawn, so the two weightings stay comparable.
@@ -124,10 +185,10 @@ describe('disposed tensors', () => {
     return t;
   }
 
-  it.each(AGGREGATORS.map((c) => [c.name, c] as const))(
+  it.each(ALL_AGGREGATORS.map((c) => [c.name, c] as const))(
     '%s: InvalidArgumentError naming matrix',
     (_name, c) => {
-      const error = thrown(() => c.make(4).apply(disposed([4, 3])));
+      const error = thrown(() => c.aggregate(disposed([4, 3])));
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as InvalidArgumentError).argument).toBe('matrix');
       expect((error as Error).message).toMatch(/disposed/);
@@ -176,7 +237,7 @@ describe('non-float32 matrices', () => {
   function errors(): string[] {
     return [
       ...weightingErrors(),
-      ...AGGREGATORS.flatMap((c) => {
+      ...ALL_AGGREGATORS.flatMap((c) => {
         const int = tf.tensor2d(
           [
             [60000, 1, 1],
@@ -198,7 +259,7 @@ describe('non-float32 matrices', () => {
           'bool',
         );
         const result = [int, bool].map((matrix) => {
-          const error = thrown(() => c.make(4).apply(matrix));
+          const error = thrown(() => c.aggregate(matrix));
           expect(error).toBeInstanceOf(InvalidArgumentError);
           expect((error as InvalidArgumentError).argument).toBe('matrix');
           return `${c.name}: ${(error as Error).message}`;
@@ -220,11 +281,11 @@ describe('non-float32 matrices', () => {
 
   it('a NaN or ∞ entry gets the same error on cpu and on wasm, leaking nothing', async () => {
     const messages = () =>
-      AGGREGATORS.flatMap((c) =>
+      ALL_AGGREGATORS.flatMap((c) =>
         [NaN, Infinity].map((bad) => {
           const J = tf.tensor2d(rows(4, 5).map((row, i) => (i === 2 ? [1, bad, 2, 3, 4] : row)));
           const before = tf.memory().numTensors;
-          const error = thrown(() => c.make(4).apply(J));
+          const error = thrown(() => c.aggregate(J));
           expect(tf.memory().numTensors).toBe(before);
           J.dispose();
           expect(error).toBeInstanceOf(InvalidArgumentError);
@@ -279,7 +340,14 @@ describe('plain-JavaScript misuse', () => {
   );
 
   it.each([null, 5, 'x', [1, 2]])('an options object that is %p names options', (bad) => {
-    for (const cls of [jd.UPGrad, jd.MGDA, jd.DualProj, jd.GradVac, jd.SDMGradWeighting]) {
+    for (const cls of [
+      jd.UPGrad,
+      jd.MGDA,
+      jd.DualProj,
+      jd.GradVac,
+      jd.SDMGradWeighting,
+      ...LOSS_AWARE_AGGREGATORS.map((c) => c.cls),
+    ]) {
       const error = call(cls, bad);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(error.argument).toBe('options');

@@ -2,7 +2,8 @@
  * Fuzzing every aggregator, weighting and scalarizer with seeded random input: shapes (including
  * too few rows, zero columns, non-square Gramians), scales from 1e-8 to 1e8 (and beyond, to
  * overflow float32), NaN and ±∞ entries, zero and repeated rows, int32 and disposed tensors, and
- * random option values, valid and invalid. The contract checked on every call: it returns a
+ * random option values, valid and invalid; the loss-aware aggregators get random losses too
+ * (positive, zero, tiny, huge, non-finite, negative, the wrong number of them). The contract checked on every call: it returns a
  * finite result of the right shape, or throws a `TfjsJdError` (never another error, never a NaN),
  * and `tf.memory().numTensors` is the same after each case as before it. The outcome counts are
  * printed at the end.
@@ -10,8 +11,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as jd from '../../lib/index';
 import { TfjsJdError } from '../../lib/errors';
+import type { LossValues } from '../../lib/aggregation/loss_aware';
 import { Rng } from '../aggregation/_matrices';
-import { AGGREGATORS, WEIGHTINGS } from '../aggregation/_all_methods';
+import { AGGREGATORS, LOSS_AWARE_AGGREGATORS, WEIGHTINGS } from '../aggregation/_all_methods';
 import { disposeScalarizer, SCALARIZERS } from '../scalarization/_all_scalarizers';
 
 const CASES_PER_AGGREGATOR = 80;
@@ -21,6 +23,7 @@ const CASES_PER_AGGREGATOR = 80;
  */
 const CASES_FOR_SLOW: Record<string, number> = { CAGrad: 20 };
 const CASES_PER_WEIGHTING = 60;
+const CASES_PER_LOSS_AWARE = 80;
 const CASES_PER_SCALARIZER = 60;
 
 /** Outcome name → count, over all the calls made. */
@@ -256,6 +259,41 @@ describe('fuzz', () => {
     },
   );
 
+  it.each(LOSS_AWARE_AGGREGATORS.map((c) => [c.name, c] as const))(
+    '%s.applyWithLosses returns a finite vector or throws a TfjsJdError, leaking nothing',
+    (name) => {
+      family = 'loss-aware aggregators';
+      const rng = new Rng(4000 + name.length * 23 + name.charCodeAt(0));
+      for (let k = 0; k < CASES_PER_LOSS_AWARE; k++) {
+        runCase(`${name} case ${k}`, () => {
+          const m = int(rng, 1, 6);
+          const aggregator = attempt(
+            `${name} options, case ${k}`,
+            () => randomLossAware(rng, name),
+            'construct',
+          );
+          if (aggregator === undefined) return;
+          // Several calls on the same instance: its state must survive the rejected ones.
+          for (let call = 0; call < int(rng, 2, 5); call++) {
+            const n = chance(rng, 0.05) ? 0 : int(rng, 1, 10);
+            const rowsHere = chance(rng, 0.03) ? 0 : chance(rng, 0.05) ? m + 1 : m;
+            const matrix =
+              rowsHere === 0
+                ? (tf.zeros([0, n]) as tf.Tensor2D)
+                : matrixTensor(rng, randomRows(rng, rowsHere, n), n);
+            const { losses, what: kind } = randomLosses(rng, rowsHere);
+            const what = `${name} case ${k} call ${call} [${rowsHere}×${n}] losses ${kind}`;
+            const result = attempt(what, () => aggregator.applyWithLosses(matrix, losses));
+            if (result !== undefined) checkResult(what, result, [n]);
+            if (!matrix.isDisposed) matrix.dispose();
+            tf.dispose(losses as tf.Tensor);
+          }
+          release(aggregator);
+        });
+      }
+    },
+  );
+
   it.each(WEIGHTINGS.map((c) => [c.name, c] as const))(
     '%s returns finite weights or throws a TfjsJdError, leaking nothing',
     (name, c) => {
@@ -336,6 +374,11 @@ describe('fuzz', () => {
 
   it('broke the contract nowhere, and exercised both outcomes', () => {
     expect(failures).toEqual([]);
+    const lossAware = perFamily.get('loss-aware aggregators')!;
+    expect(lossAware.get('returned')).toBeGreaterThan(300);
+    expect(lossAware.get('InvalidArgumentError')).toBeGreaterThan(100);
+    expect(lossAware.get('NumericalError')).toBeGreaterThan(5);
+    expect(lossAware.get('construct: InvalidArgumentError')).toBeGreaterThan(10);
     expect(outcomes.get('returned')).toBeGreaterThan(1000);
     expect(outcomes.get('InvalidArgumentError')).toBeGreaterThan(300);
     expect(outcomes.get('NumericalError')).toBeGreaterThan(10);
@@ -394,4 +437,96 @@ function randomScalarizer(
     default:
       return make(shape);
   }
+}
+
+/** Random options for each loss-aware aggregator, valid most of the time. */
+function randomLossAware(rng: Rng, name: string): jd.LossAwareAggregator {
+  if (chance(rng, 0.03)) {
+    // Untyped JavaScript: options that are not an object.
+    const bad = pick(rng, [null, 5, 'fast', [1]]) as never;
+    return new (
+      LOSS_AWARE_AGGREGATORS.find((c) => c.name === name)!.cls as new (
+        o: never,
+      ) => jd.LossAwareAggregator
+    )(bad);
+  }
+  const maybe = <T>(value: T) => (chance(rng, 0.5) ? value : undefined);
+  switch (name) {
+    case 'GradNorm':
+      return new jd.GradNorm({
+        alpha: maybe(numberOption(rng, [0, 0.5, 1.5, 3]) as number),
+        lr: maybe(numberOption(rng, [1e-3, 0.025, 0.1, 1, 1e3], [0, -1, NaN, Infinity]) as number),
+        parametrization: maybe(
+          pick(rng, ['renormalize', 'softmax', 'softmax', 'exp'] as const),
+        ) as never,
+      });
+    case 'MoCo':
+      return new jd.MoCo({
+        beta: maybe(numberOption(rng, [0.1, 0.5, 1], [0, 1.5, NaN]) as number),
+        betaSigma: maybe(numberOption(rng, [0, 0.5, 1]) as number),
+        gamma: maybe(numberOption(rng, [0.01, 0.1, 1, 1e3], [0, -1, Infinity]) as number),
+        gammaSigma: maybe(numberOption(rng, [0, 0.5]) as number),
+        rho: maybe(numberOption(rng, [0, 0.1, 1]) as number),
+        simplex: maybe(
+          pick(rng, ['projection', 'softmax', 'softmax', 'sparsemax'] as const),
+        ) as never,
+        lossScaled: maybe(pick(rng, [true, false, false, 1])) as never,
+      });
+    case 'DBMTL':
+      return new jd.DBMTL({
+        beta: maybe(numberOption(rng, [0, 0.5, 0.9, 0.99], [1, -0.1, NaN]) as number),
+        betaSigma: maybe(numberOption(rng, [0, 0.5, 1]) as number),
+      });
+    case 'IMTL':
+      return new jd.IMTL({
+        lr: maybe(numberOption(rng, [0.01, 0.1, 1, 10], [0, -1, NaN, Infinity]) as number),
+      });
+    default:
+      throw new Error(`no random options for ${name}`);
+  }
+}
+
+/**
+ * Random losses for `m` rows: positive, zero, tiny, huge or mixed, sometimes with a NaN, ±∞ or
+ * negative entry, sometimes one too few or too many; as an array, a tensor (sometimes disposed,
+ * sometimes of rank 2) or a list of scalar tensors. The caller disposes what is returned.
+ */
+function randomLosses(rng: Rng, m: number): { losses: LossValues; what: string } {
+  const length = chance(rng, 0.08) ? Math.max(0, m + pick(rng, [-1, 1])) : m;
+  const kind = pick(rng, ['positive', 'positive', 'positive', 'zero', 'tiny', 'huge', 'mixed']);
+  const values = Array.from({ length }, () => {
+    const u = rng.next() + 1e-3;
+    switch (kind) {
+      case 'zero':
+        return 0;
+      case 'tiny':
+        return u * pick(rng, [1e-30, 1e-12, 1e-300]);
+      case 'huge':
+        return u * pick(rng, [1e12, 1e30, 1e300]);
+      case 'mixed':
+        return u * 10 ** (rng.next() * 40 - 20);
+      default:
+        return u * 3;
+    }
+  });
+  let what = `${kind}×${length}`;
+  if (length > 0 && chance(rng, 0.1)) {
+    values[int(rng, 0, length - 1)] = pick(rng, [NaN, Infinity, -Infinity]);
+    what += ' non-finite';
+  }
+  if (length > 0 && chance(rng, 0.05)) {
+    values[int(rng, 0, length - 1)] = -1;
+    what += ' negative';
+  }
+  const form = rng.next();
+  if (form < 0.6) return { losses: values, what };
+  if (form < 0.75) return { losses: values.map((v) => tf.scalar(v)), what: `${what} scalars` };
+  if (form < 0.78 && length > 0)
+    return { losses: tf.tensor2d(values, [1, length]), what: `${what} rank 2` };
+  const tensor = tf.tensor1d(values);
+  if (chance(rng, 0.04)) {
+    tensor.dispose();
+    return { losses: tensor, what: `${what} disposed` };
+  }
+  return { losses: tensor, what: `${what} tensor` };
 }
