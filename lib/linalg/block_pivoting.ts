@@ -11,7 +11,7 @@
  * changes by a few indices (from one iteration to the next, and from one `u` to the next): an
  * iteration then costs O(min(|F|, |A|)² + |F|·|A|) instead of O(min(|F|, |A|)³ + m²).
  */
-import { cholesky, invertLowerTriangular } from './cholesky';
+import { inversePositiveDefinite } from './cholesky';
 import type { Matrix64 } from './matrix';
 import { UpdatableCholesky } from './updatable_cholesky';
 
@@ -53,10 +53,16 @@ export class BoxQpSolver {
     const x = new Float64Array(m);
     // y = Gx + Gu, the gradient: 0 on the free set, and it must be ≥ 0 off it.
     const y = new Float64Array(m);
+    // How sure each index is of its side (free: x, else y; at first −Gu, resp. Gu): the factors
+    // are built most sure first, so that the indices that later change sides are near their end,
+    // where removing them is cheap.
+    const score = new Float64Array(m);
+    for (let i = 0; i < m; i++) score[i] = free[i] ? -gu[i] : gu[i];
     let best = m + 1;
     let backup = 3;
     for (let iteration = 0; iteration < 10 * m + 10; iteration++) {
-      if (!this.solveOnFreeSet(uVector, gu, free, x, y)) return null;
+      if (!this.solveOnFreeSet(uVector, gu, free, score, x, y)) return null;
+      for (let i = 0; i < m; i++) score[i] = free[i] ? x[i] : y[i];
       const violations: number[] = [];
       for (let i = 0; i < m; i++) if (free[i] ? x[i] < -tol : y[i] < -tol) violations.push(i);
       if (violations.length === 0) return u.map((ui, i) => ui + Math.max(0, x[i]));
@@ -81,6 +87,7 @@ export class BoxQpSolver {
     u: Float64Array,
     gu: Float64Array,
     free: Uint8Array,
+    score: Float64Array,
     x: Float64Array,
     y: Float64Array,
   ): boolean {
@@ -88,6 +95,7 @@ export class BoxQpSolver {
     const freeIndices: number[] = [];
     const activeIndices: number[] = [];
     for (let i = 0; i < m; i++) (free[i] ? freeIndices : activeIndices).push(i);
+    const surestFirst = (a: number, b: number) => score[b] - score[a];
     x.fill(0);
     y.fill(0);
     if (freeIndices.length === 0) {
@@ -97,14 +105,12 @@ export class BoxQpSolver {
     if (activeIndices.length >= freeIndices.length || this.inverseOfG() === null) {
       this.freeFactor ??= new UpdatableCholesky(g, m);
       const factor = this.freeFactor;
+      freeIndices.sort(surestFirst);
       if (!factor.moveTo(freeIndices) && !factor.reset(freeIndices)) return false;
       const z = factor.solve(Float64Array.from(factor.indices, (i) => -gu[i]));
-      factor.indices.forEach((index, k) => (x[index] = z[k]));
-      for (const a of activeIndices) {
-        let s = gu[a];
-        for (const f of freeIndices) s += g[a * m + f] * x[f];
-        y[a] = s;
-      }
+      const columns = Int32Array.from(factor.indices);
+      columns.forEach((index, k) => (x[index] = z[k]));
+      for (const a of activeIndices) y[a] = gu[a] + gatherDot(g, a * m, columns, z);
       return true;
     }
     // With H = G⁻¹ and H·Gu = u, the system [G_FF G_FA; G_AF G_AA] [x_F; 0] + Gu = [0; y_A] reads
@@ -112,14 +118,12 @@ export class BoxQpSolver {
     const h = this.inverse!;
     this.activeFactor ??= new UpdatableCholesky(h, m);
     const factor = this.activeFactor;
+    activeIndices.sort(surestFirst);
     if (!factor.moveTo(activeIndices) && !factor.reset(activeIndices)) return false;
     const yActive = factor.solve(Float64Array.from(factor.indices, (a) => u[a]));
-    factor.indices.forEach((a, k) => (y[a] = yActive[k]));
-    for (const f of freeIndices) {
-      let s = -u[f];
-      for (const a of activeIndices) s += h[f * m + a] * y[a];
-      x[f] = s;
-    }
+    const columns = Int32Array.from(factor.indices);
+    columns.forEach((a, k) => (y[a] = yActive[k]));
+    for (const f of freeIndices) x[f] = gatherDot(h, f * m, columns, yActive) - u[f];
     return true;
   }
 
@@ -127,24 +131,35 @@ export class BoxQpSolver {
   private inverseOfG(): Float64Array | null {
     if (this.inverse !== undefined) return this.inverse;
     const { m, g } = this;
-    try {
-      const rows = Array.from({ length: m }, (_, i) => Array.from(g.subarray(i * m, (i + 1) * m)));
-      const lInverse = invertLowerTriangular(cholesky(rows));
-      const h = new Float64Array(m * m);
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j <= i; j++) {
-          let s = 0; // (L⁻ᵀ L⁻¹)_ij = Σ_k L⁻¹_ki L⁻¹_kj over k ≥ max(i, j)
-          for (let k = i; k < m; k++) s += lInverse[k][i] * lInverse[k][j];
-          h[i * m + j] = s;
-          h[j * m + i] = s;
-        }
-      }
-      this.inverse = h;
-    } catch {
-      this.inverse = null;
-    }
+    this.inverse = inversePositiveDefinite(g, m);
     return this.inverse;
   }
+}
+
+/**
+ * `Σ_k matrix[start + columns[k]] · values[k]`: one row of a matrix against a vector given on some
+ * of its columns, with four running sums.
+ */
+function gatherDot(
+  matrix: Float64Array,
+  start: number,
+  columns: Int32Array,
+  values: Float64Array,
+): number {
+  const n = columns.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    s0 += matrix[start + columns[k]] * values[k];
+    s1 += matrix[start + columns[k + 1]] * values[k + 1];
+    s2 += matrix[start + columns[k + 2]] * values[k + 2];
+    s3 += matrix[start + columns[k + 3]] * values[k + 3];
+  }
+  for (; k < n; k++) s0 += matrix[start + columns[k]] * values[k];
+  return s0 + s1 + (s2 + s3);
 }
 
 /** One `min vᵀGv s.t. v ≥ u` problem; see {@link BoxQpSolver} to solve several with one G. */

@@ -54,3 +54,170 @@ export function invertLowerTriangular(l: Matrix64): Matrix64 {
   }
   return inverse;
 }
+
+/**
+ * In-place Cholesky factorization of the leading `n × n` block of a flat row-major array with row
+ * stride `stride`: on entry the lower triangle (diagonal included) holds the matrix, on return it
+ * holds `L` with `L Lᵀ` equal to it (the strict upper triangle is neither read nor written).
+ * Returns the index of the first pivot that is not positive, or −1 when the whole block is
+ * factorized. The hot loop computes four rows of `L` at once against one earlier row: each entry
+ * of that earlier row is loaded once for four multiply-adds, and the four running sums are
+ * independent, which is what makes it about twice as fast as a row at a time in V8.
+ *
+ * @example
+ * ```ts
+ * const a = Float64Array.of(4, 0, 2, 5);
+ * choleskyInPlace(a, 2, 2); // -1; a is now [2, 0, 1, 2]
+ * ```
+ */
+export function choleskyInPlace(a: Float64Array, n: number, stride: number, from = 0): number {
+  let i = from;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * stride;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    let q = 0;
+    // Two columns at a time: six loads for eight multiply-adds.
+    for (; q + 1 < i; q += 2) {
+      const rq = q * stride;
+      const rr = rq + stride;
+      let s0 = a[r0 + q];
+      let s1 = a[r1 + q];
+      let s2 = a[r2 + q];
+      let s3 = a[r3 + q];
+      let t0 = a[r0 + q + 1];
+      let t1 = a[r1 + q + 1];
+      let t2 = a[r2 + q + 1];
+      let t3 = a[r3 + q + 1];
+      for (let p = 0; p < q; p++) {
+        const lq = a[rq + p];
+        const lr = a[rr + p];
+        const x0 = a[r0 + p];
+        const x1 = a[r1 + p];
+        const x2 = a[r2 + p];
+        const x3 = a[r3 + p];
+        s0 -= x0 * lq;
+        s1 -= x1 * lq;
+        s2 -= x2 * lq;
+        s3 -= x3 * lq;
+        t0 -= x0 * lr;
+        t1 -= x1 * lr;
+        t2 -= x2 * lr;
+        t3 -= x3 * lr;
+      }
+      const d = a[rq + q];
+      s0 /= d;
+      s1 /= d;
+      s2 /= d;
+      s3 /= d;
+      a[r0 + q] = s0;
+      a[r1 + q] = s1;
+      a[r2 + q] = s2;
+      a[r3 + q] = s3;
+      const c = a[rr + q];
+      const e = a[rr + q + 1];
+      a[r0 + q + 1] = (t0 - s0 * c) / e;
+      a[r1 + q + 1] = (t1 - s1 * c) / e;
+      a[r2 + q + 1] = (t2 - s2 * c) / e;
+      a[r3 + q + 1] = (t3 - s3 * c) / e;
+    }
+    for (; q < i; q++) {
+      const rq = q * stride;
+      let s0 = a[r0 + q];
+      let s1 = a[r1 + q];
+      let s2 = a[r2 + q];
+      let s3 = a[r3 + q];
+      for (let p = 0; p < q; p++) {
+        const lq = a[rq + p];
+        s0 -= a[r0 + p] * lq;
+        s1 -= a[r1 + p] * lq;
+        s2 -= a[r2 + p] * lq;
+        s3 -= a[r3 + p] * lq;
+      }
+      const d = a[rq + q];
+      a[r0 + q] = s0 / d;
+      a[r1 + q] = s1 / d;
+      a[r2 + q] = s2 / d;
+      a[r3 + q] = s3 / d;
+    }
+    // The 4 × 4 diagonal block, row by row.
+    for (let t = i; t < i + 4; t++) {
+      const failed = choleskyRow(a, t, i, stride);
+      if (failed >= 0) return failed;
+    }
+  }
+  for (; i < n; i++) {
+    const failed = choleskyRow(a, i, 0, stride);
+    if (failed >= 0) return failed;
+  }
+  return -1;
+}
+
+/** Row `t` of `L`, columns `from..t`, given its columns below `from`; −1, or `t` on a bad pivot. */
+function choleskyRow(a: Float64Array, t: number, from: number, stride: number): number {
+  const rt = t * stride;
+  for (let q = from; q < t; q++) {
+    const rq = q * stride;
+    let s0 = a[rt + q];
+    let s1 = 0;
+    let p = 0;
+    for (; p + 1 < q; p += 2) {
+      s0 -= a[rt + p] * a[rq + p];
+      s1 -= a[rt + p + 1] * a[rq + p + 1];
+    }
+    if (p < q) s0 -= a[rt + p] * a[rq + p];
+    a[rt + q] = (s0 + s1) / a[rq + q];
+  }
+  let pivot = a[rt + t];
+  for (let p = 0; p < t; p++) pivot -= a[rt + p] * a[rt + p];
+  if (!(pivot > 0)) return t;
+  a[rt + t] = Math.sqrt(pivot);
+  return -1;
+}
+
+/**
+ * The inverse of a symmetric positive definite `n × n` matrix given flat row-major, through its
+ * Cholesky factor (`A⁻¹ = L⁻ᵀ L⁻¹`); null when it is not numerically positive definite.
+ *
+ * @example
+ * ```ts
+ * inversePositiveDefinite(Float64Array.of(4, 2, 2, 5), 2); // [0.3125, -0.125, -0.125, 0.25]
+ * ```
+ */
+export function inversePositiveDefinite(matrix: Float64Array, n: number): Float64Array | null {
+  const l = Float64Array.from(matrix);
+  if (choleskyInPlace(l, n, n) >= 0) return null;
+  // W = L⁻¹, lower-triangular, stored transposed (row j of `wt` is column j of W) so that both
+  // the substitution and the product below run along contiguous rows.
+  const wt = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    wt[rj + j] = 1 / l[rj + j];
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[ri + k] * wt[rj + k];
+      wt[rj + i] = s / l[ri + i];
+    }
+  }
+  // (A⁻¹)_ij = Σ_{k ≥ max(i, j)} W_ki W_kj: row i of `wt` against row j, from k = i (i ≥ j).
+  const inverse = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s0 = 0;
+      let s1 = 0;
+      let k = i;
+      for (; k + 1 < n; k += 2) {
+        s0 += wt[ri + k] * wt[rj + k];
+        s1 += wt[ri + k + 1] * wt[rj + k + 1];
+      }
+      if (k < n) s0 += wt[ri + k] * wt[rj + k];
+      inverse[ri + j] = s0 + s1;
+      inverse[j * n + i] = s0 + s1;
+    }
+  }
+  return inverse;
+}

@@ -1,3 +1,5 @@
+import { choleskyInPlace } from './cholesky';
+
 /**
  * The Cholesky factor of a principal submatrix `M_SS` of a fixed symmetric positive definite m × m
  * matrix, kept up to date as indices enter and leave S: adding an index costs O(|S|²) (one more
@@ -24,11 +26,22 @@ export class UpdatableCholesky {
     return this.indices.length;
   }
 
-  /** Factorizes `M_SS` anew for `indices`; false if it is not numerically positive definite. */
+  /**
+   * Factorizes `M_SS` anew for `indices` (in that order: put last the indices likeliest to leave,
+   * removing them is then cheapest); false if it is not numerically positive definite.
+   */
   reset(indices: number[]): boolean {
+    const { l, m, matrix } = this;
+    const k = indices.length;
     this.indices.length = 0;
-    for (const index of indices) if (!this.add(index)) return false;
-    return true;
+    for (let i = 0; i < k; i++) {
+      const source = indices[i] * m;
+      const row = i * m;
+      for (let q = 0; q <= i; q++) l[row + q] = matrix[source + indices[q]];
+    }
+    const failed = choleskyInPlace(l, k, m);
+    for (let i = 0; i < (failed < 0 ? k : failed); i++) this.indices.push(indices[i]);
+    return failed < 0;
   }
 
   /**
@@ -36,12 +49,22 @@ export class UpdatableCholesky {
    * pivot is not positive (S is then in an unspecified state: call `reset`).
    */
   moveTo(target: number[]): boolean {
+    const { indices } = this;
     const wanted = new Set(target);
-    const present = new Set(this.indices);
-    const leaving = this.indices.filter((i) => !wanted.has(i));
+    const present = new Set(indices);
     const entering = target.filter((i) => !present.has(i));
-    // An update costs about k² multiply-adds, a factorization k³/6.
-    if (6 * (leaving.length + entering.length) > target.length) return this.reset(target);
+    const k = indices.length;
+    // In multiply-adds: a new factorization k³/6 (at about twice the speed of the updates' loops);
+    // an entering index k²/2; a leaving one at position p about 2(k − p)² (its rotations).
+    let updateCost = (entering.length * target.length * target.length) / 2;
+    const leaving: number[] = [];
+    for (let p = k - 1; p >= 0; p--) {
+      if (wanted.has(indices[p])) continue;
+      leaving.push(indices[p]);
+      updateCost += 2 * (k - p) * (k - p);
+    }
+    if (updateCost > target.length ** 3 / 12) return this.reset(target);
+    // From the last position back: each removal then leaves the earlier positions where they are.
     for (const index of leaving) this.remove(index);
     for (const index of entering) if (!this.add(index)) return false;
     return true;
