@@ -102,7 +102,15 @@ export class BoxQpSolver {
       y.set(gu);
       return true;
     }
-    if (activeIndices.length >= freeIndices.length || this.inverseOfG() === null) {
+    // Solve on F or, through G⁻¹, on A: whichever factor gets there cheaper (a new one costs
+    // k³/6, see UpdatableCholesky.moveCost). G⁻¹ is computed once A is the smaller.
+    const resetCost = (k: number) => k ** 3 / 6;
+    const onFree =
+      (this.inverse === undefined && activeIndices.length >= freeIndices.length) ||
+      this.inverseOfG() === null ||
+      (this.freeFactor?.moveCost(freeIndices) ?? resetCost(freeIndices.length)) <=
+        (this.activeFactor?.moveCost(activeIndices) ?? resetCost(activeIndices.length));
+    if (onFree) {
       this.freeFactor ??= new UpdatableCholesky(g, m);
       const factor = this.freeFactor;
       freeIndices.sort(surestFirst);

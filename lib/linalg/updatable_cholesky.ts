@@ -12,6 +12,12 @@ export class UpdatableCholesky {
   readonly indices: number[] = [];
   /** Row-major lower-triangular factor with row stride m: `L Lᵀ = M_SS`. */
   private readonly l: Float64Array;
+  /** Scratch marks for set differences: `mark[i] === stamp` means "i is in the set marked". */
+  private readonly mark: Int32Array;
+  private stamp = 0;
+  /** The plan {@link moveCost} last computed, reused by {@link moveTo} for the same target. */
+  private plan: { target: number[]; cost: number; leaving: number[]; entering: number[] } | null =
+    null;
 
   /** `matrix`: flat row-major m × m, symmetric positive definite. */
   constructor(
@@ -19,6 +25,7 @@ export class UpdatableCholesky {
     private readonly m: number,
   ) {
     this.l = new Float64Array(m * m);
+    this.mark = new Int32Array(m);
   }
 
   /** The number of indices in S. */
@@ -31,47 +38,84 @@ export class UpdatableCholesky {
    * removing them is then cheapest); false if it is not numerically positive definite.
    */
   reset(indices: number[]): boolean {
-    const { l, m, matrix } = this;
-    const k = indices.length;
     this.indices.length = 0;
-    for (let i = 0; i < k; i++) {
+    return this.append(indices);
+  }
+
+  /**
+   * Adds `entering` (not in S) as the last rows of the factor, all at once with the blocked
+   * kernel; false if a pivot is not positive (S then holds the indices before it).
+   */
+  append(entering: number[]): boolean {
+    const { l, m, matrix, indices } = this;
+    this.plan = null;
+    const k = indices.length;
+    for (const index of entering) indices.push(index);
+    const n = indices.length;
+    for (let i = k; i < n; i++) {
       const source = indices[i] * m;
       const row = i * m;
       for (let q = 0; q <= i; q++) l[row + q] = matrix[source + indices[q]];
     }
-    const failed = choleskyInPlace(l, k, m);
-    for (let i = 0; i < (failed < 0 ? k : failed); i++) this.indices.push(indices[i]);
+    const failed = choleskyInPlace(l, n, m, k);
+    if (failed >= 0) indices.length = failed;
     return failed < 0;
   }
 
   /**
-   * Brings S to `target` by updates, or by a new factorization when that is cheaper; false if a
-   * pivot is not positive (S is then in an unspecified state: call `reset`).
+   * The cost of {@link moveTo}`(target)` in multiply-adds of the blocked kernel: the cheaper of
+   * updating the factor (an entering index about k²/2, a leaving one at position p about
+   * 2(k − p)² rotations, counted twice as they run at about half the speed) and a new
+   * factorization (k³/6).
+   */
+  moveCost(target: number[]): number {
+    this.plan = this.updateCost(target);
+    return Math.min(this.plan.cost, target.length ** 3 / 6);
+  }
+
+  /**
+   * Brings S to `target` by updates, or by a new factorization when that is cheaper (see
+   * {@link moveCost}); false if a pivot is not positive (S is then in an unspecified state: call
+   * `reset`).
    */
   moveTo(target: number[]): boolean {
-    const { indices } = this;
-    const wanted = new Set(target);
-    const present = new Set(indices);
-    const entering = target.filter((i) => !present.has(i));
+    const plan = this.plan?.target === target ? this.plan : this.updateCost(target);
+    this.plan = null;
+    const { cost, leaving, entering } = plan;
+    if (cost > target.length ** 3 / 6) return this.reset(target);
+    for (const index of leaving) this.remove(index);
+    return this.append(entering);
+  }
+
+  /** The updates from S to `target`: leaving indices from the last position back, entering ones. */
+  private updateCost(target: number[]): {
+    target: number[];
+    cost: number;
+    leaving: number[];
+    entering: number[];
+  } {
+    const { indices, mark } = this;
     const k = indices.length;
-    // In multiply-adds: a new factorization k³/6 (at about twice the speed of the updates' loops);
-    // an entering index k²/2; a leaving one at position p about 2(k − p)² (its rotations).
-    let updateCost = (entering.length * target.length * target.length) / 2;
+    const present = ++this.stamp;
+    for (let p = 0; p < k; p++) mark[indices[p]] = present;
+    const entering: number[] = [];
+    for (const i of target) if (mark[i] !== present) entering.push(i);
+    const wanted = ++this.stamp;
+    for (const i of target) mark[i] = wanted;
+    let cost = (entering.length * target.length * target.length) / 2;
+    // From the last position back: each removal then leaves the earlier positions where they are.
     const leaving: number[] = [];
     for (let p = k - 1; p >= 0; p--) {
-      if (wanted.has(indices[p])) continue;
+      if (mark[indices[p]] === wanted) continue;
       leaving.push(indices[p]);
-      updateCost += 2 * (k - p) * (k - p);
+      cost += 4 * (k - p) * (k - p);
     }
-    if (updateCost > target.length ** 3 / 12) return this.reset(target);
-    // From the last position back: each removal then leaves the earlier positions where they are.
-    for (const index of leaving) this.remove(index);
-    for (const index of entering) if (!this.add(index)) return false;
-    return true;
+    return { target, cost, leaving, entering };
   }
 
   /** Adds `index` to S (one more row of the factor); false if the new pivot is not positive. */
   add(index: number): boolean {
+    this.plan = null;
     const { l, m, matrix, indices } = this;
     const k = indices.length;
     const row = k * m;
@@ -88,6 +132,7 @@ export class UpdatableCholesky {
 
   /** Removes `index` from S (which must hold it). */
   remove(index: number): void {
+    this.plan = null;
     const { l, m, indices } = this;
     const position = indices.indexOf(index);
     const k = indices.length - 1;
