@@ -13,7 +13,7 @@
  */
 import { inversePositiveDefinite } from './cholesky';
 import type { Matrix64 } from './matrix';
-import { UpdatableCholesky } from './updatable_cholesky';
+import { dot, UpdatableCholesky } from './updatable_cholesky';
 
 /** Solves `min vᵀGv s.t. v ≥ u` for any number of `u`, sharing the work that depends on G alone. */
 export class BoxQpSolver {
@@ -113,12 +113,13 @@ export class BoxQpSolver {
     if (onFree) {
       this.freeFactor ??= new UpdatableCholesky(g, m);
       const factor = this.freeFactor;
-      freeIndices.sort(surestFirst);
-      if (!factor.moveTo(freeIndices) && !factor.reset(freeIndices)) return false;
-      const z = factor.solve(Float64Array.from(factor.indices, (i) => -gu[i]));
+      if (!factor.moveTo(freeIndices, surestFirst) && !factor.reset(freeIndices)) return false;
       const columns = Int32Array.from(factor.indices);
-      columns.forEach((index, k) => (x[index] = z[k]));
-      for (const a of activeIndices) y[a] = gu[a] + gatherDot(g, a * m, columns, z);
+      const rhs = new Float64Array(columns.length);
+      for (let k = 0; k < columns.length; k++) rhs[k] = -gu[columns[k]];
+      const z = factor.solve(rhs);
+      for (let k = 0; k < columns.length; k++) x[columns[k]] = z[k];
+      for (const a of activeIndices) y[a] = gu[a] + dot(g, a * m, x, 0, m);
       return true;
     }
     // With H = G⁻¹ and H·Gu = u, the system [G_FF G_FA; G_AF G_AA] [x_F; 0] + Gu = [0; y_A] reads
@@ -126,11 +127,12 @@ export class BoxQpSolver {
     const h = this.inverse!;
     this.activeFactor ??= new UpdatableCholesky(h, m);
     const factor = this.activeFactor;
-    activeIndices.sort(surestFirst);
-    if (!factor.moveTo(activeIndices) && !factor.reset(activeIndices)) return false;
-    const yActive = factor.solve(Float64Array.from(factor.indices, (a) => u[a]));
+    if (!factor.moveTo(activeIndices, surestFirst) && !factor.reset(activeIndices)) return false;
     const columns = Int32Array.from(factor.indices);
-    columns.forEach((a, k) => (y[a] = yActive[k]));
+    const rhs = new Float64Array(columns.length);
+    for (let k = 0; k < columns.length; k++) rhs[k] = u[columns[k]];
+    const yActive = factor.solve(rhs);
+    for (let k = 0; k < columns.length; k++) y[columns[k]] = yActive[k];
     for (const f of freeIndices) x[f] = gatherDot(h, f * m, columns, yActive) - u[f];
     return true;
   }

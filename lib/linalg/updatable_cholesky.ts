@@ -75,14 +75,15 @@ export class UpdatableCholesky {
 
   /**
    * Brings S to `target` by updates, or by a new factorization when that is cheaper (see
-   * {@link moveCost}); false if a pivot is not positive (S is then in an unspecified state: call
-   * `reset`).
+   * {@link moveCost}), in `target`'s order or, when given, sorted by `order` (see {@link reset}:
+   * sorting only pays for itself when the factor is built anew); false if a pivot is not positive
+   * (S is then in an unspecified state: call `reset`).
    */
-  moveTo(target: number[]): boolean {
+  moveTo(target: number[], order?: (a: number, b: number) => number): boolean {
     const plan = this.plan?.target === target ? this.plan : this.updateCost(target);
     this.plan = null;
     const { cost, leaving, entering } = plan;
-    if (cost > target.length ** 3 / 6) return this.reset(target);
+    if (cost > target.length ** 3 / 6) return this.reset(order ? [...target].sort(order) : target);
     for (const index of leaving) this.remove(index);
     return this.append(entering);
   }
@@ -143,7 +144,9 @@ export class UpdatableCholesky {
       // A rotation of columns r and r + 1 zeroes entry (r, r + 1) and keeps L Lᵀ.
       const a = l[r * m + r];
       const b = l[r * m + r + 1];
-      const norm = Math.hypot(a, b);
+      // Math.hypot guards against over- and underflow, at several times the cost: only when needed.
+      let norm = Math.sqrt(a * a + b * b);
+      if (!(norm > 1e-150 && norm < 1e150)) norm = Math.hypot(a, b);
       const c = a / norm;
       const s = b / norm;
       for (let t = r; t < k; t++) {
@@ -162,11 +165,17 @@ export class UpdatableCholesky {
     const k = this.indices.length;
     const z = new Float64Array(k);
     for (let i = 0; i < k; i++) z[i] = (rhs[i] - dot(l, i * m, z, 0, i)) / l[i * m + i];
-    // Lᵀ z = y, column by column of Lᵀ (rows of L, contiguous in memory).
-    for (let i = k - 1; i >= 0; i--) {
-      const zi = (z[i] /= l[i * m + i]);
-      for (let j = 0; j < i; j++) z[j] -= l[i * m + j] * zi;
+    // Lᵀ z = y, column by column of Lᵀ (rows of L, contiguous in memory), two at a time: each
+    // z[j] is then loaded and stored once for two multiply-adds.
+    let i = k - 1;
+    for (; i >= 1; i -= 2) {
+      const r = i * m;
+      const s = r - m;
+      const zi = (z[i] /= l[r + i]);
+      const zh = (z[i - 1] = (z[i - 1] - l[r + i - 1] * zi) / l[s + i - 1]);
+      for (let j = 0; j < i - 1; j++) z[j] -= l[r + j] * zi + l[s + j] * zh;
     }
+    if (i === 0) z[0] /= l[0];
     return z;
   }
 }
