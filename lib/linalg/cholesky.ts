@@ -196,9 +196,7 @@ export function inversePositiveDefinite(matrix: Float64Array, n: number): Float6
     wt[rj + j] = 1 / l[rj + j];
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[ri + k] * wt[rj + k];
-      wt[rj + i] = s / l[ri + i];
+      wt[rj + i] = -dot(l, ri + j, wt, rj + j, i - j) / l[ri + i];
     }
   }
   // (A⁻¹)_ij = Σ_{k ≥ max(i, j)} W_ki W_kj: row i of `wt` against row j, from k = i (i ≥ j).
@@ -207,17 +205,36 @@ export function inversePositiveDefinite(matrix: Float64Array, n: number): Float6
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
       const rj = j * n;
-      let s0 = 0;
-      let s1 = 0;
-      let k = i;
-      for (; k + 1 < n; k += 2) {
-        s0 += wt[ri + k] * wt[rj + k];
-        s1 += wt[ri + k + 1] * wt[rj + k + 1];
-      }
-      if (k < n) s0 += wt[ri + k] * wt[rj + k];
-      inverse[ri + j] = s0 + s1;
-      inverse[j * n + i] = s0 + s1;
+      const s = dot(wt, ri + i, wt, rj + i, n - i);
+      inverse[ri + j] = s;
+      inverse[j * n + i] = s;
     }
   }
   return inverse;
+}
+
+/**
+ * `Σ_{p < length} a[aStart + p] · b[bStart + p]` with four running sums: one sum waits on the
+ * previous addition at every step, four keep the processor's adders busy.
+ */
+export function dot(
+  a: Float64Array,
+  aStart: number,
+  b: Float64Array,
+  bStart: number,
+  length: number,
+): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let p = 0;
+  for (; p + 3 < length; p += 4) {
+    s0 += a[aStart + p] * b[bStart + p];
+    s1 += a[aStart + p + 1] * b[bStart + p + 1];
+    s2 += a[aStart + p + 2] * b[bStart + p + 2];
+    s3 += a[aStart + p + 3] * b[bStart + p + 3];
+  }
+  for (; p < length; p++) s0 += a[aStart + p] * b[bStart + p];
+  return s0 + s1 + (s2 + s3);
 }

@@ -1,4 +1,6 @@
-import { choleskyInPlace } from './cholesky';
+import { choleskyInPlace, dot } from './cholesky';
+
+export { dot };
 
 /**
  * The Cholesky factor of a principal submatrix `M_SS` of a fixed symmetric positive definite m × m
@@ -178,30 +180,4 @@ export class UpdatableCholesky {
     if (i === 0) z[0] /= l[0];
     return z;
   }
-}
-
-/**
- * `Σ_{p < length} a[aStart + p] · b[bStart + p]` with four running sums: one sum waits on the
- * previous addition at every step, four keep the processor's adders busy.
- */
-export function dot(
-  a: Float64Array,
-  aStart: number,
-  b: Float64Array,
-  bStart: number,
-  length: number,
-): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let p = 0;
-  for (; p + 3 < length; p += 4) {
-    s0 += a[aStart + p] * b[bStart + p];
-    s1 += a[aStart + p + 1] * b[bStart + p + 1];
-    s2 += a[aStart + p + 2] * b[bStart + p + 2];
-    s3 += a[aStart + p + 3] * b[bStart + p + 3];
-  }
-  for (; p < length; p++) s0 += a[aStart + p] * b[bStart + p];
-  return s0 + s1 + (s2 + s3);
 }
