@@ -13,7 +13,7 @@
  */
 import { inversePositiveDefinite } from './cholesky';
 import type { Matrix64 } from './matrix';
-import { dot, UpdatableCholesky } from './updatable_cholesky';
+import { UpdatableCholesky } from './updatable_cholesky';
 
 /** Solves `min vᵀGv s.t. v ≥ u` for any number of `u`, sharing the work that depends on G alone. */
 export class BoxQpSolver {
@@ -119,7 +119,10 @@ export class BoxQpSolver {
       for (let k = 0; k < columns.length; k++) rhs[k] = -gu[columns[k]];
       const z = factor.solve(rhs);
       for (let k = 0; k < columns.length; k++) x[columns[k]] = z[k];
-      for (const a of activeIndices) y[a] = gu[a] + dot(g, a * m, x, 0, m);
+      // y = Gu + G x over all indices (x = 0 off F), by rows of G: then y on A is the gradient.
+      const full = Float64Array.from(gu);
+      addRows(full, g, m, columns, z);
+      for (const a of activeIndices) y[a] = full[a];
       return true;
     }
     // With H = G⁻¹ and H·Gu = u, the system [G_FF G_FA; G_AF G_AA] [x_F; 0] + Gu = [0; y_A] reads
@@ -133,7 +136,9 @@ export class BoxQpSolver {
     for (let k = 0; k < columns.length; k++) rhs[k] = u[columns[k]];
     const yActive = factor.solve(rhs);
     for (let k = 0; k < columns.length; k++) y[columns[k]] = yActive[k];
-    for (const f of freeIndices) x[f] = gatherDot(h, f * m, columns, yActive) - u[f];
+    const full = new Float64Array(m);
+    addRows(full, h, m, columns, yActive);
+    for (const f of freeIndices) x[f] = full[f] - u[f];
     return true;
   }
 
@@ -147,29 +152,36 @@ export class BoxQpSolver {
 }
 
 /**
- * `Σ_k matrix[start + columns[k]] · values[k]`: one row of a matrix against a vector given on some
- * of its columns, with four running sums.
+ * `target += Σ_k coefficients[k] · (row rows[k] of matrix)`, four rows at a time: contiguous
+ * passes over the rows, where a product with the rows restricted to some columns would gather.
  */
-function gatherDot(
+function addRows(
+  target: Float64Array,
   matrix: Float64Array,
-  start: number,
-  columns: Int32Array,
-  values: Float64Array,
-): number {
-  const n = columns.length;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
+  m: number,
+  rows: Int32Array,
+  coefficients: Float64Array,
+): void {
+  const n = rows.length;
   let k = 0;
   for (; k + 3 < n; k += 4) {
-    s0 += matrix[start + columns[k]] * values[k];
-    s1 += matrix[start + columns[k + 1]] * values[k + 1];
-    s2 += matrix[start + columns[k + 2]] * values[k + 2];
-    s3 += matrix[start + columns[k + 3]] * values[k + 3];
+    const [r0, r1, r2, r3] = [rows[k] * m, rows[k + 1] * m, rows[k + 2] * m, rows[k + 3] * m];
+    const [c0, c1, c2, c3] = [
+      coefficients[k],
+      coefficients[k + 1],
+      coefficients[k + 2],
+      coefficients[k + 3],
+    ];
+    for (let j = 0; j < m; j++) {
+      target[j] +=
+        c0 * matrix[r0 + j] + c1 * matrix[r1 + j] + (c2 * matrix[r2 + j] + c3 * matrix[r3 + j]);
+    }
   }
-  for (; k < n; k++) s0 += matrix[start + columns[k]] * values[k];
-  return s0 + s1 + (s2 + s3);
+  for (; k < n; k++) {
+    const r = rows[k] * m;
+    const c = coefficients[k];
+    for (let j = 0; j < m; j++) target[j] += c * matrix[r + j];
+  }
 }
 
 /** One `min vᵀGv s.t. v ≥ u` problem; see {@link BoxQpSolver} to solve several with one G. */
