@@ -2,6 +2,16 @@ import { choleskyInPlace, dot } from './cholesky';
 
 export { dot };
 
+/** The ways from one index set to another: see {@link UpdatableCholesky.moveCost}. */
+interface MovePlan {
+  target: number[];
+  rotationCost: number;
+  refactorCost: number;
+  firstLeaving: number;
+  leaving: number[];
+  entering: number[];
+}
+
 /**
  * The Cholesky factor of a principal submatrix `M_SS` of a fixed symmetric positive definite m × m
  * matrix, kept up to date as indices enter and leave S: adding an index costs O(|S|²) (one more
@@ -18,8 +28,7 @@ export class UpdatableCholesky {
   private readonly mark: Int32Array;
   private stamp = 0;
   /** The plan {@link moveCost} last computed, reused by {@link moveTo} for the same target. */
-  private plan: { target: number[]; cost: number; leaving: number[]; entering: number[] } | null =
-    null;
+  private plan: MovePlan | null = null;
 
   /** `matrix`: flat row-major m × m, symmetric positive definite. */
   constructor(
@@ -66,54 +75,61 @@ export class UpdatableCholesky {
 
   /**
    * The cost of {@link moveTo}`(target)` in multiply-adds of the blocked kernel: the cheaper of
-   * updating the factor (an entering index about k²/2, a leaving one at position p about
-   * 2(k − p)² rotations, counted twice as they run at about half the speed) and a new
-   * factorization (k³/6).
+   * updating the factor (an entering index about n²/2; a leaving one at position p about 2(k − p)²
+   * rotations, counted twice as they run at about half the speed) and refactoring it from the
+   * first leaving position p₀ on ((n³ − p₀³)/6: the rows above p₀ stay as they are; p₀ = 0 is a
+   * new factorization).
    */
   moveCost(target: number[]): number {
-    this.plan = this.updateCost(target);
-    return Math.min(this.plan.cost, target.length ** 3 / 6);
+    this.plan = this.planMove(target);
+    return Math.min(this.plan.rotationCost, this.plan.refactorCost);
   }
 
   /**
-   * Brings S to `target` by updates, or by a new factorization when that is cheaper (see
-   * {@link moveCost}), in `target`'s order or, when given, sorted by `order` (see {@link reset}:
-   * sorting only pays for itself when the factor is built anew); false if a pivot is not positive
-   * (S is then in an unspecified state: call `reset`).
+   * Brings S to `target` by updates, or by refactoring the rows from the first leaving one on, when
+   * that is cheaper (see {@link moveCost}). Refactored rows come in `target`'s order or, when
+   * given, sorted by `order` (see {@link reset}); false if a pivot is not positive (S is then in
+   * an unspecified state: call `reset`).
    */
   moveTo(target: number[], order?: (a: number, b: number) => number): boolean {
-    const plan = this.plan?.target === target ? this.plan : this.updateCost(target);
+    const plan = this.plan?.target === target ? this.plan : this.planMove(target);
     this.plan = null;
-    const { cost, leaving, entering } = plan;
-    if (cost > target.length ** 3 / 6) return this.reset(order ? [...target].sort(order) : target);
-    for (const index of leaving) this.remove(index);
-    return this.append(entering);
+    const { indices, mark } = this;
+    if (plan.rotationCost <= plan.refactorCost) {
+      for (const index of plan.leaving) this.remove(index);
+      return this.append(plan.entering);
+    }
+    const kept = ++this.stamp;
+    for (let p = 0; p < plan.firstLeaving; p++) mark[indices[p]] = kept;
+    const rest = target.filter((i) => mark[i] !== kept);
+    if (order) rest.sort(order);
+    indices.length = plan.firstLeaving;
+    return this.append(rest);
   }
 
-  /** The updates from S to `target`: leaving indices from the last position back, entering ones. */
-  private updateCost(target: number[]): {
-    target: number[];
-    cost: number;
-    leaving: number[];
-    entering: number[];
-  } {
+  /** The ways from S to `target`: leaving indices (from the last position back), entering ones. */
+  private planMove(target: number[]): MovePlan {
     const { indices, mark } = this;
     const k = indices.length;
+    const n = target.length;
     const present = ++this.stamp;
     for (let p = 0; p < k; p++) mark[indices[p]] = present;
     const entering: number[] = [];
     for (const i of target) if (mark[i] !== present) entering.push(i);
     const wanted = ++this.stamp;
     for (const i of target) mark[i] = wanted;
-    let cost = (entering.length * target.length * target.length) / 2;
+    let rotationCost = (entering.length * n * n) / 2;
     // From the last position back: each removal then leaves the earlier positions where they are.
     const leaving: number[] = [];
+    let firstLeaving = k;
     for (let p = k - 1; p >= 0; p--) {
       if (mark[indices[p]] === wanted) continue;
       leaving.push(indices[p]);
-      cost += 4 * (k - p) * (k - p);
+      rotationCost += 4 * (k - p) * (k - p);
+      firstLeaving = p;
     }
-    return { target, cost, leaving, entering };
+    const refactorCost = (n ** 3 - firstLeaving ** 3) / 6;
+    return { target, rotationCost, refactorCost, firstLeaving, leaving, entering };
   }
 
   /** Adds `index` to S (one more row of the factor); false if the new pivot is not positive. */
