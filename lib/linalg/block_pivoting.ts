@@ -7,9 +7,13 @@
  * suggested by the gradient at `x = 0`, it typically needs one to three. When F is the larger
  * part, the system is solved on its complement A instead, through `H = G⁻¹` (computed once per
  * solver and shared by every `u`): since `H·Gu = u`, the gradient on A is `y_A = H_AA⁻¹ u_A` and
- * `x_F = H_FA y_A − u_F`. The factorization of the system is updated, not redone, when the set
- * changes by a few indices (from one iteration to the next, and from one `u` to the next): an
- * iteration then costs O(min(|F|, |A|)² + |F|·|A|) instead of O(min(|F|, |A|)³ + m²).
+ * `x_F = H_FA y_A − u_F`. Each system goes to whichever of the two factors (of `G_FF`, of
+ * `H_AA`) is cheaper to bring to the new set, by updates or by refactoring only its rows from the
+ * first one that changes (see `UpdatableCholesky.moveCost`); the factors are built surest index
+ * first (by |x| or |y| of the last iteration), so that the indices that later change sides sit
+ * near their end, where that is cheap. The free sets of different `u` hardly overlap (for UPGrad
+ * at m = 256, the nearest other problem's final free set is about as far as a random half), so
+ * it is within one `u` that factors are reused: one full factorization per `u`, more or less.
  */
 import { inversePositiveDefinite } from './cholesky';
 import type { Matrix64 } from './matrix';

@@ -18,6 +18,7 @@ interface MovePlan {
  * row of the factor), removing one O(|S|²) (Givens rotations restore the triangle; Golub & Van
  * Loan, "Matrix Computations", §6.5.4), against O(|S|³) for a new factorization. Active-set
  * solvers change S by a few indices per step, which makes each step quadratic instead of cubic.
+ * New rows, and rows refactored, go through the blocked kernel of `choleskyInPlace`.
  */
 export class UpdatableCholesky {
   /** The indices of S, in the order of the factor's rows. */
@@ -27,7 +28,10 @@ export class UpdatableCholesky {
   /** Scratch marks for set differences: `mark[i] === stamp` means "i is in the set marked". */
   private readonly mark: Int32Array;
   private stamp = 0;
-  /** The plan {@link moveCost} last computed, reused by {@link moveTo} for the same target. */
+  /**
+   * The plan {@link moveCost} last computed, reused by {@link moveTo} for the same target array
+   * (so that array must not change in between); any change to S drops it.
+   */
   private plan: MovePlan | null = null;
 
   /** `matrix`: flat row-major m × m, symmetric positive definite. */
