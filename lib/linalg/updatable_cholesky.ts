@@ -186,7 +186,33 @@ export class UpdatableCholesky {
     const { l, m } = this;
     const k = this.indices.length;
     const z = new Float64Array(k);
-    for (let i = 0; i < k; i++) z[i] = (rhs[i] - dot(l, i * m, z, 0, i)) / l[i * m + i];
+    // L y = rhs, two rows at a time: each z[j] loaded once for both rows' sums.
+    let t = 0;
+    for (; t + 1 < k; t += 2) {
+      const r = t * m;
+      const s = r + m;
+      let a0 = rhs[t];
+      let a1 = rhs[t + 1];
+      let b0 = 0;
+      let b1 = 0;
+      let j = 0;
+      for (; j + 1 < t; j += 2) {
+        const z0 = z[j];
+        const z1 = z[j + 1];
+        a0 -= l[r + j] * z0;
+        b0 -= l[r + j + 1] * z1;
+        a1 -= l[s + j] * z0;
+        b1 -= l[s + j + 1] * z1;
+      }
+      if (j < t) {
+        a0 -= l[r + j] * z[j];
+        a1 -= l[s + j] * z[j];
+      }
+      const zt = (a0 + b0) / l[r + t];
+      z[t] = zt;
+      z[t + 1] = (a1 + b1 - l[s + t] * zt) / l[s + t + 1];
+    }
+    if (t < k) z[t] = (rhs[t] - dot(l, t * m, z, 0, t)) / l[t * m + t];
     // Lᵀ z = y, column by column of Lᵀ (rows of L, contiguous in memory), two at a time: each
     // z[j] is then loaded and stored once for two multiply-adds.
     let i = k - 1;
