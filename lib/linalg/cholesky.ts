@@ -177,20 +177,12 @@ export function choleskyInPlace(a: Float64Array, n: number, stride: number, from
 /** Row `t` of `L`, columns `from..t`, given its columns below `from`; −1, or `t` on a bad pivot. */
 function choleskyRow(a: Float64Array, t: number, from: number, stride: number): number {
   const rt = t * stride;
+  // Four running sums (dot): a single one would wait on the previous addition at every step.
   for (let q = from; q < t; q++) {
     const rq = q * stride;
-    let s0 = a[rt + q];
-    let s1 = 0;
-    let p = 0;
-    for (; p + 1 < q; p += 2) {
-      s0 -= a[rt + p] * a[rq + p];
-      s1 -= a[rt + p + 1] * a[rq + p + 1];
-    }
-    if (p < q) s0 -= a[rt + p] * a[rq + p];
-    a[rt + q] = (s0 + s1) / a[rq + q];
+    a[rt + q] = (a[rt + q] - dot(a, rt, a, rq, q)) / a[rq + q];
   }
-  let pivot = a[rt + t];
-  for (let p = 0; p < t; p++) pivot -= a[rt + p] * a[rt + p];
+  const pivot = a[rt + t] - dot(a, rt, a, rt, t);
   if (!(pivot > 0)) return t;
   a[rt + t] = Math.sqrt(pivot);
   return -1;
