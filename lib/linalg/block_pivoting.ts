@@ -7,11 +7,15 @@
  * suggested by the gradient at `x = 0`, it typically needs one to three. When F is the larger
  * part, the system is solved on its complement A instead, through `H = G⁻¹` (computed once per
  * solver and shared by every `u`): since `H·Gu = u`, the gradient on A is `y_A = H_AA⁻¹ u_A` and
- * `x_F = H_FA y_A − u_F`. The factorization of the system is updated, not redone, when the set
- * changes by a few indices (from one iteration to the next, and from one `u` to the next): an
- * iteration then costs O(min(|F|, |A|)² + |F|·|A|) instead of O(min(|F|, |A|)³ + m²).
+ * `x_F = H_FA y_A − u_F`. Each system goes to whichever of the two factors (of `G_FF`, of
+ * `H_AA`) is cheaper to bring to the new set, by updates or by refactoring only its rows from the
+ * first one that changes (see `UpdatableCholesky.moveCost`); the factors are built surest index
+ * first (by |x| or |y| of the last iteration), so that the indices that later change sides sit
+ * near their end, where that is cheap. The free sets of different `u` hardly overlap (for UPGrad
+ * at m = 256, the nearest other problem's final free set is about as far as a random half), so
+ * it is within one `u` that factors are reused: one full factorization per `u`, more or less.
  */
-import { cholesky, invertLowerTriangular } from './cholesky';
+import { inversePositiveDefinite } from './cholesky';
 import type { Matrix64 } from './matrix';
 import { UpdatableCholesky } from './updatable_cholesky';
 
@@ -53,10 +57,16 @@ export class BoxQpSolver {
     const x = new Float64Array(m);
     // y = Gx + Gu, the gradient: 0 on the free set, and it must be ≥ 0 off it.
     const y = new Float64Array(m);
+    // How sure each index is of its side (free: x, else y; at first −Gu, resp. Gu): the factors
+    // are built most sure first, so that the indices that later change sides are near their end,
+    // where removing them is cheap.
+    const score = new Float64Array(m);
+    for (let i = 0; i < m; i++) score[i] = free[i] ? -gu[i] : gu[i];
     let best = m + 1;
     let backup = 3;
     for (let iteration = 0; iteration < 10 * m + 10; iteration++) {
-      if (!this.solveOnFreeSet(uVector, gu, free, x, y)) return null;
+      if (!this.solveOnFreeSet(uVector, gu, free, score, x, y)) return null;
+      for (let i = 0; i < m; i++) score[i] = free[i] ? x[i] : y[i];
       const violations: number[] = [];
       for (let i = 0; i < m; i++) if (free[i] ? x[i] < -tol : y[i] < -tol) violations.push(i);
       if (violations.length === 0) return u.map((ui, i) => ui + Math.max(0, x[i]));
@@ -81,6 +91,7 @@ export class BoxQpSolver {
     u: Float64Array,
     gu: Float64Array,
     free: Uint8Array,
+    score: Float64Array,
     x: Float64Array,
     y: Float64Array,
   ): boolean {
@@ -88,23 +99,34 @@ export class BoxQpSolver {
     const freeIndices: number[] = [];
     const activeIndices: number[] = [];
     for (let i = 0; i < m; i++) (free[i] ? freeIndices : activeIndices).push(i);
+    const surestFirst = (a: number, b: number) => score[b] - score[a];
     x.fill(0);
     y.fill(0);
     if (freeIndices.length === 0) {
       y.set(gu);
       return true;
     }
-    if (activeIndices.length >= freeIndices.length || this.inverseOfG() === null) {
+    // Solve on F or, through G⁻¹, on A: whichever factor gets there cheaper (a new one costs
+    // k³/6, see UpdatableCholesky.moveCost). G⁻¹ is computed once A is the smaller.
+    const resetCost = (k: number) => k ** 3 / 6;
+    const onFree =
+      (this.inverse === undefined && activeIndices.length >= freeIndices.length) ||
+      this.inverseOfG() === null ||
+      (this.freeFactor?.moveCost(freeIndices) ?? resetCost(freeIndices.length)) <=
+        (this.activeFactor?.moveCost(activeIndices) ?? resetCost(activeIndices.length));
+    if (onFree) {
       this.freeFactor ??= new UpdatableCholesky(g, m);
       const factor = this.freeFactor;
-      if (!factor.moveTo(freeIndices) && !factor.reset(freeIndices)) return false;
-      const z = factor.solve(Float64Array.from(factor.indices, (i) => -gu[i]));
-      factor.indices.forEach((index, k) => (x[index] = z[k]));
-      for (const a of activeIndices) {
-        let s = gu[a];
-        for (const f of freeIndices) s += g[a * m + f] * x[f];
-        y[a] = s;
-      }
+      if (!factor.moveTo(freeIndices, surestFirst) && !factor.reset(freeIndices)) return false;
+      const columns = Int32Array.from(factor.indices);
+      const rhs = new Float64Array(columns.length);
+      for (let k = 0; k < columns.length; k++) rhs[k] = -gu[columns[k]];
+      const z = factor.solve(rhs);
+      for (let k = 0; k < columns.length; k++) x[columns[k]] = z[k];
+      // y = Gu + G x over all indices (x = 0 off F), by rows of G: then y on A is the gradient.
+      const full = Float64Array.from(gu);
+      addRows(full, g, m, columns, z);
+      for (const a of activeIndices) y[a] = full[a];
       return true;
     }
     // With H = G⁻¹ and H·Gu = u, the system [G_FF G_FA; G_AF G_AA] [x_F; 0] + Gu = [0; y_A] reads
@@ -112,14 +134,15 @@ export class BoxQpSolver {
     const h = this.inverse!;
     this.activeFactor ??= new UpdatableCholesky(h, m);
     const factor = this.activeFactor;
-    if (!factor.moveTo(activeIndices) && !factor.reset(activeIndices)) return false;
-    const yActive = factor.solve(Float64Array.from(factor.indices, (a) => u[a]));
-    factor.indices.forEach((a, k) => (y[a] = yActive[k]));
-    for (const f of freeIndices) {
-      let s = -u[f];
-      for (const a of activeIndices) s += h[f * m + a] * y[a];
-      x[f] = s;
-    }
+    if (!factor.moveTo(activeIndices, surestFirst) && !factor.reset(activeIndices)) return false;
+    const columns = Int32Array.from(factor.indices);
+    const rhs = new Float64Array(columns.length);
+    for (let k = 0; k < columns.length; k++) rhs[k] = u[columns[k]];
+    const yActive = factor.solve(rhs);
+    for (let k = 0; k < columns.length; k++) y[columns[k]] = yActive[k];
+    const full = new Float64Array(m);
+    addRows(full, h, m, columns, yActive);
+    for (const f of freeIndices) x[f] = full[f] - u[f];
     return true;
   }
 
@@ -127,23 +150,41 @@ export class BoxQpSolver {
   private inverseOfG(): Float64Array | null {
     if (this.inverse !== undefined) return this.inverse;
     const { m, g } = this;
-    try {
-      const rows = Array.from({ length: m }, (_, i) => Array.from(g.subarray(i * m, (i + 1) * m)));
-      const lInverse = invertLowerTriangular(cholesky(rows));
-      const h = new Float64Array(m * m);
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j <= i; j++) {
-          let s = 0; // (L⁻ᵀ L⁻¹)_ij = Σ_k L⁻¹_ki L⁻¹_kj over k ≥ max(i, j)
-          for (let k = i; k < m; k++) s += lInverse[k][i] * lInverse[k][j];
-          h[i * m + j] = s;
-          h[j * m + i] = s;
-        }
-      }
-      this.inverse = h;
-    } catch {
-      this.inverse = null;
-    }
+    this.inverse = inversePositiveDefinite(g, m);
     return this.inverse;
+  }
+}
+
+/**
+ * `target += Σ_k coefficients[k] · (row rows[k] of matrix)`, four rows at a time: contiguous
+ * passes over the rows, where a product with the rows restricted to some columns would gather.
+ */
+function addRows(
+  target: Float64Array,
+  matrix: Float64Array,
+  m: number,
+  rows: Int32Array,
+  coefficients: Float64Array,
+): void {
+  const n = rows.length;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const [r0, r1, r2, r3] = [rows[k] * m, rows[k + 1] * m, rows[k + 2] * m, rows[k + 3] * m];
+    const [c0, c1, c2, c3] = [
+      coefficients[k],
+      coefficients[k + 1],
+      coefficients[k + 2],
+      coefficients[k + 3],
+    ];
+    for (let j = 0; j < m; j++) {
+      target[j] +=
+        c0 * matrix[r0 + j] + c1 * matrix[r1 + j] + (c2 * matrix[r2 + j] + c3 * matrix[r3 + j]);
+    }
+  }
+  for (; k < n; k++) {
+    const r = rows[k] * m;
+    const c = coefficients[k];
+    for (let j = 0; j < m; j++) target[j] += c * matrix[r + j];
   }
 }
 

@@ -58,4 +58,34 @@ describe('BoxQpSolver', () => {
       v.forEach((x, i) => expect(Math.abs(x - fresh[i])).toBeLessThan(1e-9 * (1 + Math.abs(x))));
     }
   });
+
+  it('gives the same solutions in any order at m = 160 (factors of F and of A reused, swapped)', () => {
+    // Correlated halves: free sets around half of m, some above (on A through G⁻¹), some below.
+    const m = 160;
+    const G = gramian(m, 120, new Rng(11), 1);
+    const us = Array.from({ length: m }, (_, i) =>
+      Array.from({ length: m }, (_, j) => (i === j ? 1 : 0)),
+    );
+    const forward = new BoxQpSolver(G);
+    const backward = new BoxQpSolver(G);
+    const inOrder = us.map((u) => forward.solve(u)!);
+    const reversed = [...us]
+      .reverse()
+      .map((u) => backward.solve(u)!)
+      .reverse();
+    let gap = 0;
+    inOrder.forEach((v, k) => {
+      expect(v).not.toBeNull();
+      expect(reversed[k]).not.toBeNull();
+      v.forEach((x, i) => (gap = Math.max(gap, Math.abs(x - reversed[k][i]) / (1 + Math.abs(x)))));
+    });
+    expect(gap).toBeLessThan(1e-9);
+    for (const k of [0, 37, 159]) {
+      const fresh = solveBoxQp(G, us[k])!;
+      inOrder[k].forEach((x, i) =>
+        expect(Math.abs(x - fresh[i])).toBeLessThan(1e-9 * (1 + Math.abs(x))),
+      );
+      expectKkt(G, us[k], inOrder[k]);
+    }
+  });
 });

@@ -82,4 +82,55 @@ describe('UpdatableCholesky', () => {
     expect(factor.add(1)).toBe(false);
     expect(factor.reset([2, 0])).toBe(false);
   });
+
+  it('appends several indices at once as a new factorization of the whole set would', () => {
+    const rng = new Rng(4);
+    const big = 23;
+    const matrix = spd(big, rng);
+    const factor = new UpdatableCholesky(matrix, big);
+    expect(factor.reset([5, 0, 17])).toBe(true);
+    expect(factor.append([3, 22, 9, 1, 14, 2, 8, 11])).toBe(true);
+    expect(factor.indices).toEqual([5, 0, 17, 3, 22, 9, 1, 14, 2, 8, 11]);
+    expectSolvesSubsystem(factor, matrix, big, rng);
+    const fresh = new UpdatableCholesky(matrix, big);
+    fresh.reset([...factor.indices]);
+    const rhs = Float64Array.from(factor.indices, () => rng.normal());
+    const [a, b] = [factor.solve(rhs), fresh.solve(rhs)];
+    a.forEach((x, k) => expect(x).toBeCloseTo(b[k], 12));
+  });
+
+  it('keeps the indices before a bad pivot when appending fails', () => {
+    const v = [1, 2, 3, 4];
+    const matrix = Float64Array.from({ length: 16 }, (_, k) => {
+      const [i, j] = [Math.floor(k / 4), k % 4];
+      // vvᵀ + diag(1, 1, 0, −1): positive definite on {0, 1, 2}, indefinite once 3 joins.
+      return v[i] * v[j] + (i === j ? [1, 1, 0, -1][i] : 0);
+    });
+    const factor = new UpdatableCholesky(matrix, 4);
+    expect(factor.append([0, 1, 2, 3])).toBe(false);
+    expect(factor.indices).toEqual([0, 1, 2]);
+    expectSolvesSubsystem(factor, matrix, 4, new Rng(5));
+  });
+
+  it('prices a move: nothing for the same set, less than a new factorization otherwise', () => {
+    const rng = new Rng(6);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    const start = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    factor.reset(start);
+    expect(factor.moveCost([...start].reverse())).toBe(0);
+    // Leaving from the end is cheaper than from the front (fewer rotations).
+    expect(factor.moveCost(start.slice(0, 9))).toBeLessThan(factor.moveCost(start.slice(1)));
+    const far = [10, 11, 12, 13, 0];
+    expect(factor.moveCost(far)).toBeLessThanOrEqual(far.length ** 3 / 6);
+    // The plan priced is the one moveTo follows, and the factor stays right.
+    expect(factor.moveTo(start.slice(1).concat([13]))).toBe(true);
+    expect(factor.indices).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 13]);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+    factor.moveCost([2, 3]);
+    factor.add(12); // an update after pricing invalidates the plan
+    expect(factor.moveTo([2, 3, 12])).toBe(true);
+    expect([...factor.indices].sort((a, b) => a - b)).toEqual([2, 3, 12]);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+  });
 });
