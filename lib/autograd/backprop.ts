@@ -51,15 +51,30 @@ export function nodesOnPaths(
 }
 
 /**
- * The gradients of `Σᵢ ⟨seedsᵢ, outputsᵢ⟩` with respect to each input, or null for an input the
- * outputs do not depend on. Unless `retainGraph`, frees the nodes it went through (as PyTorch does):
- * other parts of the same recorded graph stay differentiable.
+ * The input gradients of one node for its output gradients `dys` (null where an output got none),
+ * for the inputs named; each is `[...leading, ...input.shape]` (see {@link backpropagate}).
  */
-export function differentiate(
+export type NodeGradients = (
+  node: TapeNode,
+  dys: (tf.Tensor | null)[],
+  inputNames: string[],
+) => Record<string, tf.Tensor>;
+
+/**
+ * The backward walk shared by one backward pass and a batched one: from `seeds` at `outputs`, each
+ * node on a path to `inputs`, latest first, turns its accumulated output gradients into input
+ * gradients with `gradientsOf`; every gradient has shape `[...leading, ...tensor.shape]`. Returns,
+ * per input, its gradient or null for an input the outputs do not depend on. Unless `retainGraph`,
+ * frees the nodes it went through (as PyTorch does): other parts of the same recorded graph stay
+ * differentiable.
+ */
+export function backpropagate(
   outputs: tf.Tensor[],
   seeds: tf.Tensor[],
   inputs: tf.Tensor[],
   retainGraph: boolean,
+  gradientsOf: NodeGradients,
+  leading: number[] = [],
 ): (tf.Tensor | null)[] {
   const inputIds = new Set(inputs.map((t) => t.id));
   const { path, graphs } = nodesOnPaths(outputs, inputIds);
@@ -83,23 +98,17 @@ export function differentiate(
         );
       }
       const dys = node.outputs.map((o) => accumulated.get(o.id) ?? null);
-      const inputGradients = node.gradient(dys);
+      const gradients = gradientsOf(node, dys, inputNames);
       for (const name of inputNames) {
-        const thunk = inputGradients[name];
-        if (typeof thunk !== 'function') {
-          throw new TfjsJdError(
-            `Cannot differentiate through input '${name}' of kernel ${node.kernelName}: its ` +
-              `gradient function only gives ${Object.keys(inputGradients).join(', ')}.`,
-          );
-        }
-        let dx = tf.tidy(thunk);
+        let dx = gradients[name];
         // A gradient function may hand back a dy itself; that dy is disposed below.
         if (dys.includes(dx)) dx = dx.clone();
         const input = node.inputs[name];
-        if (!tf.util.arraysEqual(dx.shape, input.shape)) {
+        const expected = [...leading, ...input.shape];
+        if (!tf.util.arraysEqual(dx.shape, expected)) {
           throw new TfjsJdError(
-            `The gradient tfjs computed for input '${name}' of kernel ${node.kernelName} has ` +
-              `shape [${dx.shape}], not the input's shape [${input.shape}].`,
+            `The gradient computed for input '${name}' of kernel ${node.kernelName} has shape ` +
+              `[${dx.shape}], not [${expected}].`,
           );
         }
         accumulate(input.id, dx);
@@ -123,4 +132,39 @@ export function differentiate(
   }
   let next = 0;
   return reached.map((wasReached) => (wasReached ? found[next++] : null));
+}
+
+/** The input gradients tfjs registers for `node`, for one backward pass. */
+export function tapeGradients(
+  node: TapeNode,
+  dys: (tf.Tensor | null)[],
+  inputNames: string[],
+): Record<string, tf.Tensor> {
+  const thunks = node.gradient!(dys);
+  return Object.fromEntries(
+    inputNames.map((name) => {
+      const thunk = thunks[name];
+      if (typeof thunk !== 'function') {
+        throw new TfjsJdError(
+          `Cannot differentiate through input '${name}' of kernel ${node.kernelName}: its ` +
+            `gradient function only gives ${Object.keys(thunks).join(', ')}.`,
+        );
+      }
+      return [name, tf.tidy(thunk)];
+    }),
+  );
+}
+
+/**
+ * The gradients of `Σᵢ ⟨seedsᵢ, outputsᵢ⟩` with respect to each input, or null for an input the
+ * outputs do not depend on. Unless `retainGraph`, frees the nodes it went through (as PyTorch does):
+ * other parts of the same recorded graph stay differentiable.
+ */
+export function differentiate(
+  outputs: tf.Tensor[],
+  seeds: tf.Tensor[],
+  inputs: tf.Tensor[],
+  retainGraph: boolean,
+): (tf.Tensor | null)[] {
+  return backpropagate(outputs, seeds, inputs, retainGraph, tapeGradients);
 }

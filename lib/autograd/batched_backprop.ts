@@ -6,10 +6,9 @@
  * result is always the stack of the k single passes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError, TfjsJdError } from '../errors';
-import { differentiate, nodesOnPaths } from './backprop';
+import { InvalidArgumentError } from '../errors';
+import { backpropagate, differentiate, tapeGradients } from './backprop';
 import { batchingRuleFor } from './batching_rules';
-import { freeNodes } from './graph';
 import type { TapeNode } from './tfjs_internals';
 
 /** Counts, per kernel name, how many nodes a batched pass sent through the row-by-row fallback. */
@@ -31,18 +30,12 @@ function nodeGradients(
     const rows = dys.map((dy) => (dy === null ? null : tf.unstack(dy)));
     const perName: tf.Tensor[][] = names.map(() => []);
     for (let r = 0; r < k; r++) {
-      const rowDys = rows.map((row) => (row === null ? null : row[r]));
-      const thunks = node.gradient!(rowDys);
-      names.forEach((name, i) => {
-        const thunk = thunks[name];
-        if (typeof thunk !== 'function') {
-          throw new TfjsJdError(
-            `Cannot differentiate through input '${name}' of kernel ${node.kernelName}: its ` +
-              `gradient function only gives ${Object.keys(thunks).join(', ')}.`,
-          );
-        }
-        perName[i].push(tf.tidy(thunk));
-      });
+      const gradients = tapeGradients(
+        node,
+        rows.map((row) => (row === null ? null : row[r])),
+        names,
+      );
+      names.forEach((name, i) => perName[i].push(gradients[name]));
     }
     return Object.fromEntries(names.map((name, i) => [name, tf.stack(perName[i])]));
   });
@@ -60,58 +53,14 @@ export function differentiateBatched(
   retainGraph: boolean,
 ): (tf.Tensor | null)[] {
   const k = seeds[0].shape[0];
-  const inputIds = new Set(inputs.map((t) => t.id));
-  const { path, graphs } = nodesOnPaths(outputs, inputIds);
-
-  let reached: boolean[] = [];
-  const found = tf.tidy(() => {
-    const accumulated = new Map<number, tf.Tensor>();
-    const accumulate = (id: number, gradient: tf.Tensor) => {
-      const previous = accumulated.get(id);
-      accumulated.set(id, previous === undefined ? gradient : tf.add(previous, gradient));
-      previous?.dispose();
-    };
-    outputs.forEach((output, i) => accumulate(output.id, seeds[i].clone()));
-
-    for (let i = path.length - 1; i >= 0; i--) {
-      const { node, inputNames } = path[i];
-      if (node.gradient === undefined) {
-        throw new TfjsJdError(
-          `Cannot differentiate through kernel ${node.kernelName}: tfjs registers no gradient ` +
-            'for it.',
-        );
-      }
-      const dys = node.outputs.map((o) => accumulated.get(o.id) ?? null);
-      const gradients = nodeGradients(node, dys, inputNames, k);
-      for (const name of inputNames) {
-        let dx = gradients[name];
-        if (dys.includes(dx)) dx = dx.clone();
-        const input = node.inputs[name];
-        if (!tf.util.arraysEqual(dx.shape, [k, ...input.shape])) {
-          throw new TfjsJdError(
-            `The batched gradient for input '${name}' of kernel ${node.kernelName} has shape ` +
-              `[${dx.shape}], not [${k}, ${input.shape}].`,
-          );
-        }
-        accumulate(input.id, dx);
-      }
-      for (const output of node.outputs) {
-        if (!inputIds.has(output.id)) {
-          accumulated.get(output.id)?.dispose();
-          accumulated.delete(output.id);
-        }
-      }
-    }
-    reached = inputs.map((input) => accumulated.has(input.id));
-    return inputs.filter((_, i) => reached[i]).map((input) => accumulated.get(input.id)!);
-  });
-
-  if (!retainGraph) {
-    freeNodes(path.map(({ node }) => node));
-    for (const graph of graphs) graph.freeIfExhausted();
-  }
-  let next = 0;
-  return reached.map((wasReached) => (wasReached ? found[next++] : null));
+  return backpropagate(
+    outputs,
+    seeds,
+    inputs,
+    retainGraph,
+    (node, dys, names) => nodeGradients(node, dys, names, k),
+    [k],
+  );
 }
 
 /**
