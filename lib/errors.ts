@@ -3,7 +3,10 @@
  * callers can tell a usage or numerical problem from a bug.
  */
 
-/** Base class of every error thrown on purpose by tfjs-jd. */
+/**
+ * Base class of every error thrown on purpose by tfjs-jd. Its `name` is the constructor's; the
+ * library's own subclasses state theirs, since a minifier mangles constructor names.
+ */
 export class TfjsJdError extends Error {
   constructor(message: string) {
     super(message);
@@ -22,6 +25,8 @@ export class TfjsJdError extends Error {
  * ```
  */
 export class InvalidArgumentError extends TfjsJdError {
+  override readonly name = 'InvalidArgumentError';
+
   constructor(
     readonly argument: string,
     detail: string,
@@ -34,13 +39,21 @@ export class InvalidArgumentError extends TfjsJdError {
  * A backward pass went through a recorded graph whose saved tensors were already freed, by an
  * earlier backward pass without `retainGraph: true` or by `disposeGraph`.
  */
-export class GraphFreedError extends TfjsJdError {}
+export class GraphFreedError extends TfjsJdError {
+  override readonly name = 'GraphFreedError';
+}
 
 /** A tensor that must come from `record` (or be a variable read inside it) was not recorded. */
-export class NotRecordedError extends TfjsJdError {}
+export class NotRecordedError extends TfjsJdError {
+  override readonly name = 'NotRecordedError';
+}
 
 /** A numerical problem (non-finite values, a QP that cannot be solved) that the library refuses to hide. */
-export class NumericalError extends TfjsJdError {}
+export class NumericalError extends TfjsJdError {
+  override readonly name = 'NumericalError';
+}
 
 /** The installed TensorFlow.js lacks an internal that tfjs-jd relies on. */
-export class UnsupportedTfjsError extends TfjsJdError {}
+export class UnsupportedTfjsError extends TfjsJdError {
+  override readonly name = 'UnsupportedTfjsError';
+}

@@ -155,7 +155,10 @@ export abstract class HookedModule<Args extends unknown[], Out> {
     return this.preHooks.size > 0 || this.hooks.size > 0;
   }
 
-  /** The short name of the method, as in TorchJD (`"UPGrad"`, `"Mean"`…). */
+  /**
+   * The short name of the method, as in TorchJD (`"UPGrad"`, `"Mean"`…). Every method of the
+   * library states its own: the constructor's name this falls back to is mangled by minifiers.
+   */
   toString(): string {
     return this.constructor.name;
   }

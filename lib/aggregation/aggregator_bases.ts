@@ -171,6 +171,10 @@ export class WeightedAggregator extends Aggregator {
       weights.dispose();
     }
   }
+
+  override toString(): string {
+    return 'WeightedAggregator';
+  }
 }
 
 /**
@@ -192,6 +196,10 @@ export class GramianWeightedAggregator extends WeightedAggregator {
    */
   protected override outputCanOverflow(): boolean {
     return false;
+  }
+
+  override toString(): string {
+    return 'GramianWeightedAggregator';
   }
 }
 

@@ -73,6 +73,10 @@ export class CAGradWeighting extends GramianWeighting {
     }
     return toTensor1D(new Array<number>(m).fill(0));
   }
+
+  override toString(): string {
+    return 'CAGradWeighting';
+  }
 }
 
 /**

@@ -39,6 +39,10 @@ export class ConstantWeighting extends MatrixWeighting {
   forward(): tf.Tensor1D {
     return tf.tensor1d(this.weights);
   }
+
+  override toString(): string {
+    return 'ConstantWeighting';
+  }
 }
 
 /**

@@ -160,6 +160,10 @@ export class ExcessMTLWeighting extends MatrixWeighting {
     }
     return exponentiatedUpdate(weights, scaled, this.robustStepSize);
   }
+
+  override toString(): string {
+    return 'ExcessMTLWeighting';
+  }
 }
 
 /**
@@ -213,5 +217,9 @@ export class ExcessMTL extends WeightedAggregator {
   /** Resets the weighting's state (see {@link ExcessMTLWeighting.reset}). */
   reset(): void {
     this.weighting.reset();
+  }
+
+  override toString(): string {
+    return 'ExcessMTL';
   }
 }

@@ -73,6 +73,10 @@ export class FairGradWeighting extends GramianWeighting {
     const gramian = toMatrix64(gramianTensor);
     return toTensor1D(solveAlphaFairness(gramian, this.alpha, this.maxIters ?? 100 * m).weights);
   }
+
+  override toString(): string {
+    return 'FairGradWeighting';
+  }
 }
 
 /**

@@ -134,6 +134,10 @@ export class GradVacWeighting extends GramianWeighting {
     this.targets = targets;
     return toTensor1D(weights);
   }
+
+  override toString(): string {
+    return 'GradVacWeighting';
+  }
 }
 
 /**
@@ -175,5 +179,9 @@ export class GradVac extends GramianWeightedAggregator {
   /** Clears the targets and restarts the random stream. */
   reset(): void {
     this.gramianWeighting.reset();
+  }
+
+  override toString(): string {
+    return 'GradVac';
   }
 }

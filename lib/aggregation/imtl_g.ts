@@ -22,6 +22,10 @@ export class IMTLGWeighting extends GramianWeighting {
     const total = v.reduce((s, x) => s + x, 0);
     return toTensor1D(Math.abs(total) < 1e-12 ? v.map(() => 0) : v.map((x) => x / total));
   }
+
+  override toString(): string {
+    return 'IMTLGWeighting';
+  }
 }
 
 /**
@@ -41,5 +45,9 @@ export class IMTLG extends GramianWeightedAggregator {
 
   constructor() {
     super(new IMTLGWeighting());
+  }
+
+  override toString(): string {
+    return 'IMTLG';
   }
 }

@@ -105,6 +105,10 @@ export class KrumWeighting extends GramianWeighting {
     for (const { i } of selected) weights[i] = 1 / this.nSelected;
     return toTensor1D(weights);
   }
+
+  override toString(): string {
+    return 'KrumWeighting';
+  }
 }
 
 /**

@@ -20,6 +20,10 @@ export class MeanWeighting extends MatrixWeighting {
     const m = matrix.shape[0];
     return tf.fill([m], 1 / m) as tf.Tensor1D;
   }
+
+  override toString(): string {
+    return 'MeanWeighting';
+  }
 }
 
 /**
@@ -33,5 +37,9 @@ export class MeanWeighting extends MatrixWeighting {
 export class Mean extends WeightedAggregator {
   constructor() {
     super(new MeanWeighting());
+  }
+
+  override toString(): string {
+    return 'Mean';
   }
 }

@@ -74,6 +74,10 @@ export class MGDAWeighting extends GramianWeighting {
     }
     return toTensor1D(alpha);
   }
+
+  override toString(): string {
+    return 'MGDAWeighting';
+  }
 }
 
 /**
@@ -108,5 +112,9 @@ export class MGDA extends GramianWeightedAggregator {
   }
   set maxIters(value: number) {
     this.gramianWeighting.maxIters = value;
+  }
+
+  override toString(): string {
+    return 'MGDA';
   }
 }

@@ -191,6 +191,10 @@ export class NashMTLWeighting extends MatrixWeighting {
     }
     return alpha;
   }
+
+  override toString(): string {
+    return 'NashMTLWeighting';
+  }
 }
 
 /**
@@ -253,6 +257,10 @@ export class NashMTL extends WeightedAggregator {
   /** Resets the weighting's state (see {@link NashMTLWeighting.reset}). */
   reset(): void {
     this.weighting.reset();
+  }
+
+  override toString(): string {
+    return 'NashMTL';
   }
 }
 

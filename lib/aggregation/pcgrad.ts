@@ -78,6 +78,10 @@ export class PCGradWeighting extends GramianWeighting {
     }
     return toTensor1D(weights);
   }
+
+  override toString(): string {
+    return 'PCGradWeighting';
+  }
 }
 
 /**
@@ -101,5 +105,9 @@ export class PCGrad extends GramianWeightedAggregator {
   /** Restarts the stream of random orders from the seed. */
   reset(): void {
     this.gramianWeighting.reset();
+  }
+
+  override toString(): string {
+    return 'PCGrad';
   }
 }

@@ -44,6 +44,10 @@ export class RandomWeighting extends MatrixWeighting {
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     return tf.tensor1d(this.stream.softmaxOfNormals(matrix.shape[0]));
   }
+
+  override toString(): string {
+    return 'RandomWeighting';
+  }
 }
 
 /**
@@ -65,5 +69,9 @@ export class Random extends WeightedAggregator {
   /** Restarts the random stream from the seed. */
   reset(): void {
     this.weighting.reset();
+  }
+
+  override toString(): string {
+    return 'Random';
   }
 }

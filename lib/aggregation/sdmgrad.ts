@@ -171,4 +171,8 @@ export class SDMGradWeighting extends MatrixWeighting {
     this.weights = w;
     return toTensor1D(w.map((wi, i) => (wi + this.lambda * preference[i]) / (1 + this.lambda)));
   }
+
+  override toString(): string {
+    return 'SDMGradWeighting';
+  }
 }

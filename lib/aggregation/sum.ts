@@ -19,6 +19,10 @@ export class SumWeighting extends MatrixWeighting {
   forward(matrix: tf.Tensor2D): tf.Tensor1D {
     return tf.ones([matrix.shape[0]]) as tf.Tensor1D;
   }
+
+  override toString(): string {
+    return 'SumWeighting';
+  }
 }
 
 /**
@@ -32,5 +36,9 @@ export class SumWeighting extends MatrixWeighting {
 export class Sum extends WeightedAggregator {
   constructor() {
     super(new SumWeighting());
+  }
+
+  override toString(): string {
+    return 'Sum';
   }
 }

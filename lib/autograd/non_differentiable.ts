@@ -18,7 +18,9 @@ import { isTapeRecording, releaseTapeOfFailingBackward } from './tfjs_internals'
  * g(J); // throws NotDifferentiableError
  * ```
  */
-export class NotDifferentiableError extends TfjsJdError {}
+export class NotDifferentiableError extends TfjsJdError {
+  override readonly name = 'NotDifferentiableError';
+}
 
 /**
  * `output` as is when no tape is recording; while one is (inside `record`, `tf.grad`…), a copy

@@ -76,6 +76,8 @@ export interface BackendChoice {
  * one line saying what to install, and so is its stack: an uncaught one prints that line only.
  */
 export class BackendUnavailableError extends TfjsJdError {
+  override readonly name = 'BackendUnavailableError';
+
   constructor(message: string) {
     super(message);
     this.stack = `${this.name}: ${message}`;

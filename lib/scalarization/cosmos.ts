@@ -73,6 +73,10 @@ export class COSMOS extends Scalarizer {
       return tf.sub(weightedSum, tf.mul(this.lambda, cosine)) as tf.Scalar;
     });
   }
+
+  override toString(): string {
+    return 'COSMOS';
+  }
 }
 
 /**

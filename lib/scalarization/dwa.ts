@@ -138,4 +138,8 @@ export class DWA extends Scalarizer {
     this.batchCount = 0;
     this.previousAverages = [];
   }
+
+  override toString(): string {
+    return 'DWA';
+  }
 }

@@ -199,4 +199,8 @@ export class FAMO extends Scalarizer {
     }
     return shifted;
   }
+
+  override toString(): string {
+    return 'FAMO';
+  }
 }

@@ -31,4 +31,8 @@ export class GeometricMean extends Scalarizer {
   forward(losses: tf.Tensor): tf.Scalar {
     return tf.tidy(() => tf.exp(tf.mean<tf.Scalar>(tf.log(losses))));
   }
+
+  override toString(): string {
+    return 'GeometricMean';
+  }
 }

@@ -53,4 +53,8 @@ export class IMTLL extends Scalarizer {
   dispose(): void {
     this.logScale.dispose();
   }
+
+  override toString(): string {
+    return 'IMTLL';
+  }
 }

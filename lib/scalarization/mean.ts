@@ -13,4 +13,8 @@ export class Mean extends Scalarizer {
   forward(losses: tf.Tensor): tf.Scalar {
     return tf.mean(losses);
   }
+
+  override toString(): string {
+    return 'Mean';
+  }
 }

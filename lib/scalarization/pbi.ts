@@ -89,6 +89,10 @@ export class PBI extends Scalarizer {
       return tf.add(d1, tf.mul(this.theta, d2)) as tf.Scalar;
     });
   }
+
+  override toString(): string {
+    return 'PBI';
+  }
 }
 
 /** Reads `weights`, which must not be the zero vector since it is normalized to a direction. */

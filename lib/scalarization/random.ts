@@ -38,4 +38,8 @@ export class Random extends Scalarizer {
     const weights = this.stream.softmaxOfNormals(losses.size);
     return tf.tidy(() => tf.sum(tf.mul(tf.tensor(weights, losses.shape, 'float32'), losses)));
   }
+
+  override toString(): string {
+    return 'Random';
+  }
 }

@@ -72,4 +72,8 @@ export class STCH extends Scalarizer {
       return tf.add(tf.mul(this.mu, tf.logSumExp(tf.reshape(exponents, [-1]))), maxY);
     });
   }
+
+  override toString(): string {
+    return 'STCH';
+  }
 }

@@ -13,4 +13,8 @@ export class Sum extends Scalarizer {
   forward(losses: tf.Tensor): tf.Scalar {
     return tf.sum(losses);
   }
+
+  override toString(): string {
+    return 'Sum';
+  }
 }

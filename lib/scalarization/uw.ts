@@ -62,4 +62,8 @@ export class UW extends Scalarizer {
   dispose(): void {
     this.logVar.dispose();
   }
+
+  override toString(): string {
+    return 'UW';
+  }
 }
