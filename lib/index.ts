@@ -54,10 +54,11 @@ export {
   UW,
 } from './scalarization';
 export { jdFit, jdFitDataset } from './training';
-export type { JdFitArgs, JdFitDatasetArgs, JdOptions } from './training';
+export type { DatasetLike, JdFitArgs, JdFitDatasetArgs, JdOptions, TensorData } from './training';
 export { ActiveSetProjector, QuadprogProjector } from './linalg';
 export type { DualConeProjector, QuadprogProjectorOptions } from './linalg';
 export {
+  BACKEND_ORDER,
   BackendUnavailableError,
   chooseFastestBackend,
   useFastestBackend,

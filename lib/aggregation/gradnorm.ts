@@ -74,7 +74,7 @@ export function gradNormWeightGradient(
  *
  * Each call returns `Σᵢ wᵢ gᵢ` with the current weights (starting at 1), then takes one step of
  * gradient descent of size `lr` on `L_grad = Σᵢ |wᵢ ‖gᵢ‖ − Ḡ rᵢ^α|` (see
- * {@link gradNormWeightGradient}) and renormalizes the weights to sum to `m`. The rows of the matrix
+ * `gradNormWeightGradient`) and renormalizes the weights to sum to `m`. The rows of the matrix
  * are the tasks' gradients with respect to the shared parameters it is given: the paper takes the
  * last shared layer only, which `mtlBackward({ sharedParams })` or a layer-restricted Jacobian
  * reproduce; `mtlGrads` gives all shared parameters (as LibMTL by default).

@@ -5,6 +5,9 @@
 export { Aggregator, WeightedAggregator, GramianWeightedAggregator } from './aggregator_bases';
 export { Weighting, GramianWeighting, MatrixWeighting } from './weighting_bases';
 export { LossAwareAggregator, isLossAware } from './loss_aware';
+export type { LossValues, StateSnapshot } from './loss_aware';
+export { DualConeAggregator, DualConeWeighting } from './dual_cone_weighting';
+export type { DualConeOptions } from './dual_cone_weighting';
 export { Constant, ConstantWeighting } from './constant';
 export { DualProj, DualProjWeighting } from './dualproj';
 export type { DualProjOptions } from './dualproj';

@@ -12,7 +12,8 @@ import type { JdFitDatasetArgs } from './options';
 import { prepareTrainer, whileTraining, type Trainer } from './trainer';
 
 /** What jdFitDataset needs of a dataset: `tf.data.Dataset` has it. */
-interface DatasetLike<T> {
+/** What `jdFitDataset` takes: a `tf.data.Dataset` or anything with its `iterator()`. */
+export interface DatasetLike<T> {
   iterator(): Promise<{ next(): Promise<IteratorResult<T>> }>;
   size?: number | null;
 }
