@@ -7,7 +7,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { LossAwareAggregator } from '../../lib/aggregation/loss_aware';
+import { mtlGrads } from '../../lib/autojac';
 import { InvalidArgumentError } from '../../lib/errors';
+import { Rng } from './_matrices';
+import { assertMemoryFlat } from './_properties';
 
 export interface LibMTLStep {
   jacobian: number[][];
@@ -109,4 +112,26 @@ export function assertRejectedBeforeStateChanges(
   const expected = aggregateWithLosses(reference, next, losses);
   const actual = aggregateWithLosses(tested, next, losses);
   actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i], 6));
+}
+
+/**
+ * `tf.memory().numTensors` stays flat over many calls of `aggregator`, called directly and under
+ * `mtlGrads` (which passes it the losses); its state is then released with `reset()`.
+ */
+export function assertMemoryFlatDirectlyAndUnderMtlGrads(
+  aggregator: LossAwareAggregator & { reset(): void },
+): void {
+  const rows = new Rng(2).normals(2, 6);
+  assertMemoryFlat(() => aggregateWithLosses(aggregator, rows, [1, 0.7]));
+  const shared = tf.variable(tf.tensor1d([0.5, -1, 2]), true);
+  const forward = () => {
+    const features = tf.mul(shared, 2);
+    return { features, losses: [tf.sum(tf.square(features)), tf.sum(tf.abs(features))] };
+  };
+  assertMemoryFlat(() => {
+    const { losses, grads } = mtlGrads(forward, { aggregator });
+    tf.dispose([losses, grads]);
+  }, 30);
+  aggregator.reset();
+  shared.dispose();
 }

@@ -1,15 +1,13 @@
-import * as tf from '@tensorflow/tfjs';
 import { DBMTL } from '../../lib/aggregation/db_mtl';
 import { isLossAware } from '../../lib/aggregation/loss_aware';
-import { mtlGrads } from '../../lib/autojac';
 import { Rng } from './_matrices';
 import {
   aggregateWithLosses,
   assertRejectedBeforeStateChanges,
   libmtlCases,
   maxErrorOverSteps,
+  assertMemoryFlatDirectlyAndUnderMtlGrads,
 } from './_libmtl';
-import { assertMemoryFlat } from './_properties';
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 const norm = (v: number[]) => Math.sqrt(dot(v, v));
@@ -131,19 +129,6 @@ describe('DBMTL', () => {
   });
 
   it('keeps the tensor count flat, directly and under mtlGrads', () => {
-    const rows = new Rng(2).normals(2, 6);
-    const aggregator = new DBMTL();
-    assertMemoryFlat(() => aggregateWithLosses(aggregator, rows, [1, 0.7]));
-    const shared = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'dbmtl_shared');
-    const forward = () => {
-      const features = tf.mul(shared, 2);
-      return { features, losses: [tf.sum(tf.square(features)), tf.sum(tf.abs(features))] };
-    };
-    assertMemoryFlat(() => {
-      const { losses, grads } = mtlGrads(forward, { aggregator });
-      tf.dispose([losses, grads]);
-    }, 30);
-    aggregator.reset();
-    shared.dispose();
+    assertMemoryFlatDirectlyAndUnderMtlGrads(new DBMTL());
   });
 });

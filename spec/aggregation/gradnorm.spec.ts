@@ -1,7 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { GradNorm, gradNormWeightGradient } from '../../lib/aggregation/gradnorm';
 import { isLossAware } from '../../lib/aggregation/loss_aware';
-import { mtlGrads } from '../../lib/autojac';
 import { InvalidArgumentError } from '../../lib/errors';
 import { Rng } from './_matrices';
 import {
@@ -9,8 +7,8 @@ import {
   assertRejectedBeforeStateChanges,
   libmtlCases,
   maxErrorOverSteps,
+  assertMemoryFlatDirectlyAndUnderMtlGrads,
 } from './_libmtl';
-import { assertMemoryFlat } from './_properties';
 
 const norm = (v: number[]) => Math.hypot(...v);
 
@@ -187,18 +185,6 @@ describe('GradNorm', () => {
   });
 
   it('keeps the tensor count flat, directly and under mtlGrads', () => {
-    const rows = new Rng(2).normals(2, 6);
-    const aggregator = new GradNorm();
-    assertMemoryFlat(() => aggregateWithLosses(aggregator, rows, [1, 0.7]));
-    const shared = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'gradnorm_shared');
-    const forward = () => {
-      const features = tf.mul(shared, 2);
-      return { features, losses: [tf.sum(tf.square(features)), tf.sum(tf.abs(features))] };
-    };
-    assertMemoryFlat(() => {
-      const { losses, grads } = mtlGrads(forward, { aggregator });
-      tf.dispose([losses, grads]);
-    }, 30);
-    shared.dispose();
+    assertMemoryFlatDirectlyAndUnderMtlGrads(new GradNorm());
   });
 });

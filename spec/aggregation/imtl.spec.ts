@@ -9,8 +9,9 @@ import {
   assertRejectedBeforeStateChanges,
   libmtlCases,
   maxErrorOverSteps,
+  assertMemoryFlatDirectlyAndUnderMtlGrads,
 } from './_libmtl';
-import { aggregate, assertMemoryFlat } from './_properties';
+import { aggregate } from './_properties';
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 const norm = (v: number[]) => Math.sqrt(dot(v, v));
@@ -181,18 +182,6 @@ describe('IMTL', () => {
   });
 
   it('keeps the tensor count flat, directly and under mtlGrads', () => {
-    const rows = new Rng(2).normals(2, 6);
-    const aggregator = new IMTL();
-    assertMemoryFlat(() => aggregateWithLosses(aggregator, rows, [1, 0.7]));
-    const shared = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'imtl_shared');
-    const forward = () => {
-      const features = tf.mul(shared, 2);
-      return { features, losses: [tf.sum(tf.square(features)), tf.sum(tf.abs(features))] };
-    };
-    assertMemoryFlat(() => {
-      const { losses, grads } = mtlGrads(forward, { aggregator });
-      tf.dispose([losses, grads]);
-    }, 30);
-    shared.dispose();
+    assertMemoryFlatDirectlyAndUnderMtlGrads(new IMTL());
   });
 });

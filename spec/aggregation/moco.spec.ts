@@ -1,7 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { isLossAware } from '../../lib/aggregation/loss_aware';
 import { MoCo } from '../../lib/aggregation/moco';
-import { mtlGrads } from '../../lib/autojac';
 import { InvalidArgumentError } from '../../lib/errors';
 import { projectOntoSimplex } from '../../lib/linalg/simplex';
 import { Rng } from './_matrices';
@@ -10,8 +8,8 @@ import {
   assertRejectedBeforeStateChanges,
   libmtlCases,
   maxErrorOverSteps,
+  assertMemoryFlatDirectlyAndUnderMtlGrads,
 } from './_libmtl';
-import { assertMemoryFlat } from './_properties';
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 const norm = (v: number[]) => Math.sqrt(dot(v, v));
@@ -151,19 +149,6 @@ describe('MoCo', () => {
   });
 
   it('keeps the tensor count flat, directly and under mtlGrads', () => {
-    const rows = new Rng(2).normals(2, 6);
-    const aggregator = new MoCo();
-    assertMemoryFlat(() => aggregateWithLosses(aggregator, rows, [1, 0.7]));
-    const shared = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'moco_shared');
-    const forward = () => {
-      const features = tf.mul(shared, 2);
-      return { features, losses: [tf.sum(tf.square(features)), tf.sum(tf.abs(features))] };
-    };
-    assertMemoryFlat(() => {
-      const { losses, grads } = mtlGrads(forward, { aggregator });
-      tf.dispose([losses, grads]);
-    }, 30);
-    aggregator.reset();
-    shared.dispose();
+    assertMemoryFlatDirectlyAndUnderMtlGrads(new MoCo());
   });
 });
