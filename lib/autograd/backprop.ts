@@ -126,10 +126,7 @@ export function backpropagate(
     return inputs.filter((_, i) => reached[i]).map((input) => accumulated.get(input.id)!);
   });
 
-  if (!retainGraph) {
-    freeNodes(path.map(({ node }) => node));
-    for (const graph of graphs) graph.freeIfExhausted();
-  }
+  if (!retainGraph) releasePath(path, graphs);
   let next = 0;
   return reached.map((wasReached) => (wasReached ? found[next++] : null));
 }
@@ -153,6 +150,25 @@ export function tapeGradients(
       return [name, tf.tidy(thunk)];
     }),
   );
+}
+
+/**
+ * The gradient with respect to input `inputName` of the recorded operation `node` for the gradient
+ * `dy` of its first output (one step of a backward pass): for closed forms that know the output
+ * gradient of the one operation reading a weight.
+ */
+export function inputGradient(node: TapeNode, inputName: string, dy: tf.Tensor): tf.Tensor {
+  const dys = node.outputs.map((_, i) => (i === 0 ? dy : null));
+  return tapeGradients(node, dys, [inputName])[inputName];
+}
+
+/**
+ * Frees the nodes a backward pass went through (see {@link backpropagate}), and each graph whose
+ * nodes are then all freed.
+ */
+export function releasePath(path: { node: TapeNode }[], graphs: Graph[]): void {
+  freeNodes(path.map(({ node }) => node));
+  for (const graph of graphs) graph.freeIfExhausted();
 }
 
 /**

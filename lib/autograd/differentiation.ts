@@ -3,7 +3,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
-import { differentiate, nodesOnPaths } from './backprop';
+import { differentiate, nodesOnPaths, releasePath } from './backprop';
+import { dropGradientShortcut, gradientShortcutFor } from './gradient_shortcuts';
 import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
 import { accumulateGrad } from './store';
 import { tensorListOf, variableList, type VariableLike, type Variables } from './variable_list';
@@ -91,6 +92,29 @@ function seedsFor(
 }
 
 /**
+ * {@link differentiate}, through the gradient shortcut registered for the output when there is one
+ * for all of `inputs` (see `setGradientShortcut`): the walk through the graph is skipped, not its
+ * effects: a freed graph still throws `GraphFreedError`, and the nodes are freed as the walk would
+ * have freed them.
+ */
+function gradients(
+  outputs: tf.Tensor[],
+  seeds: tf.Tensor[],
+  inputs: tf.Tensor[],
+  retainGraph: boolean,
+): (tf.Tensor | null)[] {
+  const shortcut = outputs.length === 1 ? gradientShortcutFor(outputs[0], inputs) : undefined;
+  if (shortcut === undefined) return differentiate(outputs, seeds, inputs, retainGraph);
+  const { path, graphs } = nodesOnPaths(outputs, new Set(inputs.map((t) => t.id)));
+  const found = shortcut.gradients(seeds[0], inputs as tf.Variable[]);
+  if (!retainGraph) {
+    dropGradientShortcut(outputs[0]);
+    releasePath(path, graphs);
+  }
+  return found;
+}
+
+/**
  * Trainable variables that `outputs` depend on, not counting paths that go through an `excluded`
  * tensor, in order of first use in the forward pass. For autojac and autogram.
  */
@@ -149,7 +173,7 @@ export function backward(tensor: tf.Tensor | tf.Tensor[], options: BackwardOptio
   const seeds = seedsFor(outputs, options.gradient, 'gradient');
   try {
     const inputs = given ?? leafVariables(outputs);
-    const grads = differentiate(outputs, seeds, inputs, options.retainGraph ?? false);
+    const grads = gradients(outputs, seeds, inputs, options.retainGraph ?? false);
     grads.forEach((g, i) => {
       if (g === null) return;
       accumulateGrad(inputs[i], g);
@@ -185,7 +209,7 @@ export function grad(
   checkRecorded(outputList, 'outputs');
   const seeds = seedsFor(outputList, options.gradOutputs, 'gradOutputs');
   try {
-    const grads = differentiate(outputList, seeds, inputList, options.retainGraph ?? false);
+    const grads = gradients(outputList, seeds, inputList, options.retainGraph ?? false);
     return grads.map((g, i) => g ?? tf.zerosLike(inputList[i]));
   } finally {
     tf.dispose(seeds);

@@ -14,6 +14,8 @@ export class Graph {
   readonly producers = new Map<number, TapeNode>();
   /** Graphs of earlier records whose outputs this one consumed. */
   readonly upstream = new Set<Graph>();
+  /** Called once when the graph is freed (to release what was computed from it). */
+  private readonly freeCallbacks: (() => void)[] = [];
 
   constructor(
     readonly nodes: TapeNode[],
@@ -30,6 +32,12 @@ export class Graph {
     this.freed = true;
     freeNodes(this.nodes);
     liveGraphs.delete(this);
+    for (const callback of this.freeCallbacks.splice(0)) callback();
+  }
+
+  /** Runs `callback` when the graph is freed. */
+  onFree(callback: () => void): void {
+    this.freeCallbacks.push(callback);
   }
 
   /** Frees the whole graph once a series of partial frees has reached every node. */

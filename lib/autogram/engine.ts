@@ -4,11 +4,18 @@
  */
 import { checkLiveTensor } from '../argument_checks';
 import * as tf from '@tensorflow/tfjs';
-import { differentiate, differentiateInChunks, isRecorded, nodesOnPaths } from '../autograd';
+import {
+  differentiate,
+  differentiateInChunks,
+  isRecorded,
+  nodesOnPaths,
+  setGradientShortcut,
+} from '../autograd';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { batchMixingLayersOf, findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';
-import { asRecordedNode, convolutionAttrs, planSites, type Layer, type Site } from './sites';
+import { asRecordedNode, convolutionAttrs, planSites, type Layer, type PlannedSite } from './sites';
+import { weightedBackwardShortcut } from './weighted_backward';
 import { isLayer, isLayersModel, isTensor, isVariable } from '../tfjs_guards';
 
 export type { Layer } from './sites';
@@ -127,6 +134,13 @@ export class Engine {
    * along axis 0) with respect to the layers' trainable weights. The recorded graph is kept, for
    * the weighted `autograd.backward(losses, { gradient: weights })` that follows. The caller owns
    * the result.
+   *
+   * That backward pass then costs one gradient step per weight instead of a walk through the model:
+   * the per-instance gradients at each layer output, which the Gramian was built from, are kept
+   * with the graph, and the gradient of `Σ_b w_b L_b` there is `diag(w)` times them. This applies
+   * to `backward` and `grad` from `losses` itself when every variable they fill takes a closed form
+   * here (none is `'fallback'` in {@link rulesFor}); otherwise they walk the graph as usual. The
+   * kept gradients are freed with the graph (or by that backward pass, when it does not retain it).
    */
   computeGramian(losses: tf.Tensor): tf.Tensor2D {
     const { sites, fallbackWeights } = this.plan(losses);
@@ -140,23 +154,27 @@ export class Engine {
     }
     const batchSize = losses.shape[0];
     const rowCount = losses.size;
-    return tf.tidy(() => {
-      let gramian: tf.Tensor2D = tf.zeros([rowCount, rowCount]);
-      const add = (part: tf.Tensor2D) => {
-        gramian = tf.add(gramian, part);
-      };
-      const tasks = rowCount / batchSize;
-      if (sites.length > 0) {
-        const outputs = [...new Map(sites.map((s) => [s.output, s.rowShape])).entries()];
-        const rows = outputGradientRows(losses, outputs, tasks);
+    const tasks = rowCount / batchSize;
+    const outputs = [...new Map(sites.map((s) => [s.output, s.rowShape])).entries()];
+    const rows = outputGradientRows(losses, outputs, tasks);
+    let gramian: tf.Tensor2D;
+    try {
+      gramian = tf.tidy(() => {
         const repeat = (perInstance: tf.Tensor) => repeatRows(perInstance, tasks);
-        for (const site of sites) add(site.contribution(rows.get(site.output)!, repeat));
-      }
-      if (fallbackWeights.length > 0) {
-        add(rowGradientGramian(perRowGradients(losses, fallbackWeights)));
-      }
-      return gramian;
-    });
+        const parts = sites.map((site) => site.contribution(rows.get(site.output)!, repeat));
+        if (fallbackWeights.length > 0) {
+          parts.push(rowGradientGramian(perRowGradients(losses, fallbackWeights)));
+        }
+        if (parts.length === 0) return tf.zeros([rowCount, rowCount]) as tf.Tensor2D;
+        return (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Tensor2D;
+      });
+    } catch (error) {
+      tf.dispose([...rows.values()]);
+      throw error;
+    }
+    // The rows also give the weighted backward pass that follows (see weightedBackwardShortcut).
+    if (rows.size > 0) setGradientShortcut(losses, weightedBackwardShortcut(losses, sites, rows));
+    return gramian;
   }
 
   /**
@@ -180,7 +198,7 @@ export class Engine {
 
   /** Validates `losses` and assigns each weight it depends on a rule. */
   private plan(losses: tf.Tensor): {
-    sites: (Site & { weight: tf.Variable })[];
+    sites: PlannedSite[];
     fallbackWeights: tf.Variable[];
   } {
     checkLiveTensor(losses, 'losses');
@@ -267,21 +285,23 @@ function outputGradientRows(
   outputs: [tf.Tensor, number[]][],
   tasks: number,
 ): Map<tf.Tensor, tf.Tensor> {
+  if (outputs.length === 0) return new Map();
   const targets = outputs.map(([output]) => output);
   const batchSize = losses.shape[0];
-  const perTask: tf.Tensor[][] = [];
-  for (let task = 0; task < tasks; task++) {
-    const seed = seedOn(losses.shape, (flat) => flat % tasks === task);
-    perTask.push(gradientsAt(losses, seed, targets));
-    seed.dispose();
-  }
-  const rows = new Map<tf.Tensor, tf.Tensor>();
-  outputs.forEach(([output, rowShape], j) => {
-    const perInstance = perTask.map((grads) => tf.reshape(grads[j], [batchSize, ...rowShape]));
-    const stacked = tasks === 1 ? perInstance[0] : tf.stack(perInstance, 1);
-    rows.set(output, tf.reshape(stacked, [batchSize * tasks, ...rowShape]));
+  const rows = tf.tidy(() => {
+    const perTask: tf.Tensor[][] = [];
+    for (let task = 0; task < tasks; task++) {
+      const seed = seedOn(losses.shape, (flat) => flat % tasks === task);
+      perTask.push(gradientsAt(losses, seed, targets));
+      seed.dispose();
+    }
+    return outputs.map(([, rowShape], j) => {
+      const perInstance = perTask.map((grads) => tf.reshape(grads[j], [batchSize, ...rowShape]));
+      const stacked = tasks === 1 ? perInstance[0] : tf.stack(perInstance, 1);
+      return tf.reshape(stacked, [batchSize * tasks, ...rowShape]);
+    });
   });
-  return rows;
+  return new Map(targets.map((output, j) => [output, rows[j]]));
 }
 
 /** A tensor of `shape` holding 1 at the row-major positions `selected` picks and 0 elsewhere. */

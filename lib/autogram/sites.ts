@@ -31,6 +31,14 @@ export interface Site {
   contribution(rows: tf.Tensor, repeat: (perInstance: tf.Tensor) => tf.Tensor): tf.Tensor2D;
 }
 
+/** A site with the weight it serves and the one recorded operation that reads that weight. */
+export interface PlannedSite extends Site {
+  weight: tf.Variable;
+  node: TapeNode;
+  /** The input of `node` the weight (or a reshape of it) is fed to. */
+  inputName: string;
+}
+
 /**
  * A recorded kernel call with its inputs made usable: the tensors the forward pass produced are
  * disposed by `record`'s tidy, so inputs a rule reads come from the node's saved clones.
@@ -42,6 +50,8 @@ export interface RecordedNode {
   attrs: Record<string, unknown>;
   /** The input `name` as a live tensor (the saved clone when the original was disposed). */
   live(name: string): tf.Tensor | undefined;
+  /** The tape node itself. */
+  tape: TapeNode;
 }
 
 /** Where each kernel's gradient function keeps the inputs a rule reads, in its saved tensors. */
@@ -87,6 +97,7 @@ export function asRecordedNode(node: TapeNode): RecordedNode {
     inputs: node.inputs,
     outputs: node.outputs,
     attrs: node.attrs ?? {},
+    tape: node,
     live(name) {
       const input = node.inputs[name];
       if (input !== undefined && !input.isDisposed) return input;
@@ -110,7 +121,7 @@ export function planSites(
   weights: tf.Variable[],
   batchSize: number,
   convAttrs: Map<number, Record<string, unknown>>,
-): { sites: (Site & { weight: tf.Variable })[]; fallbackWeights: tf.Variable[] } {
+): { sites: PlannedSite[]; fallbackWeights: tf.Variable[] } {
   const weightOf = new Map<number, tf.Variable>(weights.map((w) => [w.id, w]));
   const aliasOf = new Map<number, tf.Variable>();
   for (const node of nodes) {
@@ -138,7 +149,7 @@ export function planSites(
       uses.set(weight, list);
     }
   }
-  const sites: (Site & { weight: tf.Variable })[] = [];
+  const sites: PlannedSite[] = [];
   const fallbackWeights: tf.Variable[] = [];
   for (const weight of weights) {
     const list = uses.get(weight) ?? [];
@@ -146,8 +157,9 @@ export function planSites(
       list.length === 1
         ? siteFor(list[0].node, list[0].name, batchSize, convAttrs.get(weight.id))
         : undefined;
-    if (site !== undefined) sites.push({ ...site, weight });
-    else if (list.length > 0) fallbackWeights.push(weight);
+    if (site !== undefined) {
+      sites.push({ ...site, weight, node: list[0].node.tape, inputName: list[0].name });
+    } else if (list.length > 0) fallbackWeights.push(weight);
   }
   return { sites, fallbackWeights };
 }
