@@ -70,7 +70,7 @@ function seedsFor(
             'objective with respect to it, of the same shape.',
         );
       }
-      return tf.onesLike(output);
+      return tf.ones(output.shape, output.dtype);
     });
   }
   const seeds = asList(given, argument);

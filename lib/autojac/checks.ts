@@ -102,12 +102,19 @@ function overlapCause(param: tf.Variable, given: GivenParams): string {
 }
 
 /**
- * True if every entry of every tensor is finite: one reduction per tensor on the backend, one
- * download in all.
+ * True if every entry of every tensor is finite, with one download. First the sum of all entries,
+ * one reduction per tensor: NaN and ±∞ propagate through a sum, so a finite sum settles it; a sum
+ * that is not finite (a non-finite entry, or finite entries overflowing float32) is settled entry
+ * by entry.
  */
 export function allFinite(tensors: tf.Tensor[]): boolean {
   const nonEmpty = tensors.filter((t) => t.size > 0);
   if (nonEmpty.length === 0) return true;
+  const total = tf.tidy(() => {
+    const sums = nonEmpty.map((t) => tf.sum(t));
+    return (sums.length === 1 ? sums[0] : tf.addN(sums)).dataSync()[0];
+  });
+  if (Number.isFinite(total)) return true;
   return (
     tf.tidy(
       () =>

@@ -24,8 +24,15 @@ import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 interface TaskSite {
   /** The recorded tensor whose per-task gradients the block is computed from. */
   output: tf.Tensor;
-  /** The block, from `outputGrads` ([m, ...output.shape], task i's gradient in row i). */
-  gramian(outputGrads: tf.Tensor): tf.Tensor2D;
+  /**
+   * The block, from `outputGrads` ([m, ...output.shape], task i's gradient in row i); null for a
+   * bias whose block the dense kernel it is added to includes (see `foldBiases`).
+   */
+  gramian: ((outputGrads: tf.Tensor) => tf.Tensor2D) | null;
+  /** For a dense kernel, its input `A` ([rows, d]) and where its output is ([rows, k]). */
+  dense?: { inputs: () => tf.Tensor2D };
+  /** For a bias added on the last axis of a rank-2 output. */
+  bias?: boolean;
 }
 
 /** A site, with the weight it serves and the recorded operation that reads that weight. */
@@ -83,7 +90,50 @@ export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): T
       explicit.push(weight);
     }
   }
-  return { shared, sites, explicit };
+  return {
+    shared,
+    sites: foldBiases(sites, tapeNodes, new Set(features.map((f) => f.id))),
+    explicit,
+  };
+}
+
+/**
+ * A dense layer `y = A·W + b` gives two sites, the kernel at `z = A·W` and the bias at `y`, whose
+ * per-task gradients are the same Δ (when `z` feeds only the addition): their blocks add up to
+ * `⟨Δᵢ, (AAᵀ + 11ᵀ) Δⱼ⟩`, one block from one Δ, and both weights' gradients come from the same
+ * `Σᵢ wᵢ Δᵢ`. So the kernel site moves to `y` and takes the bias's block in; the bias keeps only its
+ * gradient. (tf.layers' fused Dense records kernel and bias on one node: same output already.)
+ */
+function foldBiases(sites: PlannedSite[], nodes: TapeNode[], features: Set<number>): PlannedSite[] {
+  const consumers = new Map<number, number>();
+  for (const node of nodes) {
+    for (const input of Object.values(node.inputs)) {
+      consumers.set(input.id, (consumers.get(input.id) ?? 0) + 1);
+    }
+  }
+  const denseAt = new Map<tf.Tensor, PlannedSite>();
+  for (const site of sites) if (site.dense !== undefined) denseAt.set(site.output, site);
+  const folded = new Map<PlannedSite, PlannedSite>();
+  for (const bias of sites) {
+    if (bias.bias !== true || bias.output.rank !== 2) continue;
+    // The kernel on the same node (fused Dense), or the one whose output only this addition reads.
+    const [, addend] = Object.entries(bias.node.inputs).find(([name]) => name !== bias.inputName)!;
+    const feeding = denseAt.get(addend);
+    const kernel =
+      sites.find((site) => site.dense !== undefined && site.node === bias.node) ??
+      (feeding !== undefined && consumers.get(addend.id) === 1 && !features.has(addend.id)
+        ? feeding
+        : undefined);
+    if (kernel === undefined || folded.has(kernel)) continue;
+    const inputs = kernel.dense!.inputs;
+    folded.set(kernel, {
+      ...kernel,
+      output: bias.output,
+      gramian: (grads) => tf.tidy(() => denseGramian(inputs(), grads, true)),
+    });
+    folded.set(bias, { ...bias, gramian: null });
+  }
+  return sites.map((site) => folded.get(site) ?? site);
 }
 
 /** The closed form for the weight fed to input `name` of `node`, if one applies. */
@@ -100,10 +150,11 @@ function siteFor(node: RecordedNode, name: string): TaskSite | undefined {
       const a = node.live('a');
       if (name !== 'b' || a === undefined || a.rank !== 2) return undefined;
       const transposed = node.attrs.transposeA === true;
+      const inputs = () => (transposed ? tf.transpose(a) : a) as tf.Tensor2D;
       return {
         output,
-        gramian: (grads) =>
-          tf.tidy(() => denseGramian((transposed ? tf.transpose(a) : a) as tf.Tensor2D, grads)),
+        dense: { inputs },
+        gramian: (grads) => tf.tidy(() => denseGramian(inputs(), grads, false)),
       };
     }
     case FUSED_MATMUL: {
@@ -113,10 +164,11 @@ function siteFor(node: RecordedNode, name: string): TaskSite | undefined {
       const a = node.live('0');
       if (name !== '1' || a === undefined || a.rank !== 3 || a.shape[0] !== 1) return undefined;
       if (a.shape[1] !== output.shape[0]) return undefined;
+      const inputs = () => tf.reshape(a, [a.shape[1]!, a.shape[2]!]) as tf.Tensor2D;
       return {
         output,
-        gramian: (grads) =>
-          tf.tidy(() => denseGramian(tf.reshape(a, [a.shape[1]!, a.shape[2]!]), grads)),
+        dense: { inputs },
+        gramian: (grads) => tf.tidy(() => denseGramian(inputs(), grads, false)),
       };
     }
     case 'Add':
@@ -169,6 +221,7 @@ function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite
   }
   return {
     output,
+    bias: true,
     gramian: (grads) =>
       tf.tidy(() => biasGramian(tf.reshape(grads, [grads.shape[0], -1, bias.size]))),
   };
@@ -176,9 +229,10 @@ function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite
 
 /**
  * The block of a dense kernel `z = A·W` from `deltas` ([m, rows, k]): `⟨Δᵢ, (AAᵀ)Δⱼ⟩` when the
- * batch is small, else the explicit rows `AᵀΔᵢ`, whichever costs fewer multiplications.
+ * batch is small, else the explicit rows `AᵀΔᵢ`, whichever costs fewer multiplications. `withBias`
+ * adds the block of a bias added to `z` (a column of ones in A: `AAᵀ + 11ᵀ`).
  */
-function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor): tf.Tensor2D {
+function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor, withBias: boolean): tf.Tensor2D {
   const [m, rows, k] = deltas.shape;
   const d = inputs.shape[1];
   // Row c of task i's block is Δᵢ's column c: Δᵢᵀ, one transpose shared by both forms.
@@ -187,7 +241,8 @@ function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor): tf.Tensor2D {
   const viaRows = d * rows * m * k + m * m * d * k;
   if (viaKernel < viaRows) {
     // ⟨Δᵢ, KΔⱼ⟩ = ⟨Δᵢᵀ, ΔⱼᵀK⟩ with the symmetric K = AAᵀ.
-    const timesKernel = tf.matMul(transposed, tf.matMul(inputs, inputs, false, true));
+    const kernel = tf.matMul(inputs, inputs, false, true);
+    const timesKernel = tf.matMul(transposed, withBias ? tf.add(kernel, 1) : kernel);
     return tf.matMul(
       tf.reshape(transposed, [m, k * rows]),
       tf.reshape(timesKernel, [m, k * rows]),
@@ -197,7 +252,8 @@ function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor): tf.Tensor2D {
   }
   // Task i's row is AᵀΔᵢ; its transpose ΔᵢᵀA holds the same entries, which is all a Gramian sees.
   const explicitRows = tf.reshape(tf.matMul(transposed, inputs), [m, k * d]);
-  return tf.matMul(explicitRows, explicitRows, false, true);
+  const block = tf.matMul(explicitRows, explicitRows, false, true) as tf.Tensor2D;
+  return withBias ? (tf.add(block, biasGramian(deltas)) as tf.Tensor2D) : block;
 }
 
 /** The shared Jacobian, held as per-task output gradients and explicit rows. */
@@ -242,20 +298,30 @@ export function taskJacobian(
   const deltas = held.deltas;
   const rows = Array.isArray(held.rows) ? null : held.rows;
   const deltaAt = new Map(outputs.map((output, k) => [output, deltas[k]]));
-  const gramian = tf.tidy(() => {
-    const blocks = plan.sites.map((site) => site.gramian(deltaAt.get(site.output)!));
+  const sum = tf.tidy(() => {
+    const blocks = plan.sites.flatMap((site) =>
+      site.gramian === null ? [] : [site.gramian(deltaAt.get(site.output)!)],
+    );
     if (rows !== null) blocks.push(rowGradientGramian(rows));
-    const sum = blocks.length === 0 ? tf.zeros([m, m]) : tf.addN(blocks);
-    // Each block is symmetric only up to rounding; the weightings expect an exactly symmetric G.
-    return tf.mul(tf.add(sum, tf.transpose(sum)), 0.5) as tf.Tensor2D;
+    if (blocks.length === 0) return tf.zeros([m, m]);
+    return blocks.length === 1 ? blocks[0] : tf.addN(blocks);
   });
+  const gramian = tf.tensor2d(symmetrized(sum.dataSync(), m), [m, m]);
+  sum.dispose();
   return {
     gramian,
     combine: (weights) =>
       tf.tidy(() => {
-        const w = tf.tensor2d([weights]);
-        const weightedSum = (perTask: tf.Tensor) =>
-          tf.reshape(tf.matMul(w, tf.reshape(perTask, [m, -1])), perTask.shape.slice(1));
+        // Σᵢ wᵢ Δᵢ as a product and a sum over the task axis: two kernels, no reshapes.
+        const byRank = new Map<number, tf.Tensor>();
+        const weightedSum = (perTask: tf.Tensor) => {
+          let w = byRank.get(perTask.rank);
+          if (w === undefined) {
+            w = tf.tensor(weights, [m, ...perTask.shape.slice(1).map(() => 1)]);
+            byRank.set(perTask.rank, w);
+          }
+          return tf.sum(tf.mul(perTask, w), 0);
+        };
         const gradients = new Map<tf.Variable, tf.Tensor>();
         const seedAt = new Map(outputs.map((output, k) => [output, weightedSum(deltas[k])]));
         for (const site of plan.sites) {
@@ -281,4 +347,17 @@ function weightGradient(site: PlannedSite, outputGradient: tf.Tensor): tf.Tensor
     throw new TfjsJdError(`No gradient for input '${site.inputName}' of ${site.node.kernelName}.`);
   }
   return tf.reshape(thunk(), site.weight.shape);
+}
+
+/**
+ * `(S + Sᵀ) / 2` of the m × m row-major `values`: each block is symmetric only up to rounding, and
+ * the weightings expect an exactly symmetric Gramian. Computed here, on the values downloaded
+ * anyway, rather than by three more kernels.
+ */
+function symmetrized(values: ArrayLike<number>, m: number): Float32Array {
+  const out = new Float32Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) out[i * m + j] = (values[i * m + j] + values[j * m + i]) / 2;
+  }
+  return out;
 }

@@ -141,6 +141,61 @@ describe('taskJacobian: J Jᵀ and wᵀJ of the explicit shared Jacobian, withou
     expectScenarioMatches(() => rawMlp(batch), 0);
   });
 
+  it('a bias folds into the block of the kernel it is added to, once per dense layer', () => {
+    const s = rawMlp(4);
+    try {
+      const plan = planTaskGramian(s.features, s.shared);
+      // Four weights, two blocks: each bias rides on its kernel's block at the addition's output.
+      expect(plan.sites.filter((site) => site.gramian !== null)).toHaveLength(2);
+      expect(new Set(plan.sites.map((site) => site.output)).size).toBe(2);
+    } finally {
+      s.dispose();
+    }
+  });
+
+  it('no fold when the kernel output is read again, or is itself a feature', () => {
+    // Each scenario disposes its weights and input: fresh ones for each.
+    const fresh = () => ({
+      w: tf.variable(seeded([6, 4], 61)),
+      b: tf.variable(seeded([4], 62)),
+      x: seeded([3, 6], 63),
+    });
+    // z = xW feeds the bias addition and a second use: its Δ differs from that at z + b.
+    const reread = () => {
+      const { w, b, x } = fresh();
+      return scenario(
+        [w, b],
+        () => {
+          const z = tf.matMul(x, w);
+          return [tf.tanh(tf.add(tf.add(z, b), tf.square(z)))];
+        },
+        [x],
+      );
+    };
+    const asFeature = () => {
+      const { w, b, x } = fresh();
+      return scenario(
+        [w, b],
+        () => {
+          const z = tf.matMul(x, w);
+          return [z, tf.sigmoid(tf.add(z, b))];
+        },
+        [x],
+      );
+    };
+    for (const make of [reread, asFeature]) {
+      const s = make();
+      try {
+        expect(planTaskGramian(s.features, s.shared).sites.every((site) => site.gramian)).toBe(
+          true,
+        );
+        expectMatchesReference(s, 0);
+      } finally {
+        s.dispose();
+      }
+    }
+  });
+
   it('a transposed input (matMul(xᵀ, W, true))', () => {
     const w = tf.variable(seeded([7, 4], 6));
     const xT = seeded([7, 3], 7);
