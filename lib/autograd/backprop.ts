@@ -153,13 +153,18 @@ export function tapeGradients(
 }
 
 /**
- * The gradient with respect to input `inputName` of the recorded operation `node` for the gradient
- * `dy` of its first output (one step of a backward pass): for closed forms that know the output
- * gradient of the one operation reading a weight.
+ * The gradients with respect to the inputs `inputNames` of the recorded operation `node` for the
+ * gradient `dy` of its first output (one step of a backward pass, one call of its gradient
+ * function for all of them): for closed forms that know the output gradient of the one operation
+ * reading a weight.
  */
-export function inputGradient(node: TapeNode, inputName: string, dy: tf.Tensor): tf.Tensor {
+export function inputGradients(
+  node: TapeNode,
+  inputNames: string[],
+  dy: tf.Tensor,
+): Record<string, tf.Tensor> {
   const dys = node.outputs.map((_, i) => (i === 0 ? dy : null));
-  return tapeGradients(node, dys, [inputName])[inputName];
+  return tapeGradients(node, dys, inputNames);
 }
 
 /**

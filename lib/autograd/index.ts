@@ -23,7 +23,7 @@ export { GraphFreedError, NotRecordedError } from '../errors';
  * @internal The backprop primitives and tape-node type the autogram engine builds on; not part of
  * the public API.
  */
-export { differentiate, inputGradient, nodesOnPaths } from './backprop';
+export { differentiate, inputGradients, nodesOnPaths } from './backprop';
 /** @internal Finishing a backward pass from what an earlier pass computed (autogram's IWRM step). */
 export { setGradientShortcut, type GradientShortcut } from './gradient_shortcuts';
 /** @internal Batched backward passes (TorchJD's `parallel_chunk_size`), for autojac and autogram. */

@@ -16,6 +16,7 @@ import { batchMixingLayersOf, findBatchMixingNode } from './batch_mixing';
 import { rowGradientGramian } from './gramian_rules';
 import { asRecordedNode, convolutionAttrs, planSites, type Layer, type PlannedSite } from './sites';
 import { weightedBackwardShortcut } from './weighted_backward';
+import { reshaped } from '../tensor_shapes';
 import { isLayer, isLayersModel, isTensor, isVariable } from '../tfjs_guards';
 
 export type { Layer } from './sites';
@@ -161,7 +162,9 @@ export class Engine {
     try {
       gramian = tf.tidy(() => {
         const repeat = (perInstance: tf.Tensor) => repeatRows(perInstance, tasks);
-        const parts = sites.map((site) => site.contribution(rows.get(site.output)!, repeat));
+        const parts = sites.flatMap((site) =>
+          site.contribution === null ? [] : [site.contribution(rows.get(site.output)!, repeat)],
+        );
         if (fallbackWeights.length > 0) {
           parts.push(rowGradientGramian(perRowGradients(losses, fallbackWeights)));
         }
@@ -236,7 +239,7 @@ export class Engine {
           '`batchDim: null` (exact, one backward pass per loss).',
       );
     }
-    return planSites(nodes, weights, batchSize, convolutionAttrs(this.layers));
+    return planSites(nodes, weights, batchSize, convolutionAttrs(this.layers), losses);
   }
 }
 
@@ -296,9 +299,9 @@ function outputGradientRows(
       seed.dispose();
     }
     return outputs.map(([, rowShape], j) => {
-      const perInstance = perTask.map((grads) => tf.reshape(grads[j], [batchSize, ...rowShape]));
+      const perInstance = perTask.map((grads) => reshaped(grads[j], [batchSize, ...rowShape]));
       const stacked = tasks === 1 ? perInstance[0] : tf.stack(perInstance, 1);
-      return tf.reshape(stacked, [batchSize * tasks, ...rowShape]);
+      return reshaped(stacked, [batchSize * tasks, ...rowShape]);
     });
   });
   return new Map(targets.map((output, j) => [output, rows[j]]));

@@ -16,18 +16,25 @@ import * as tf from '@tensorflow/tfjs';
  * @param inputs `A`, [m, d]: the layer input of each row's instance.
  * @param outputGrads `Δ`, [m, k]: the gradient of each row's objective with respect to the layer's
  *   pre-activation output.
+ * @param withBias Also count a bias added to that output (rank-2 outputs): `(AAᵀ + 11ᵀ) ∘ (ΔΔᵀ)`.
  * @example
  * ```ts
  * const G = denseKernelGramian(tf.tensor2d([[1, 0]]), tf.tensor2d([[2]])); // [[4]]
  * ```
  */
-export function denseKernelGramian(inputs: tf.Tensor2D, outputGrads: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() =>
-    tf.mul(
-      tf.matMul(inputs, inputs, false, true),
+export function denseKernelGramian(
+  inputs: tf.Tensor2D,
+  outputGrads: tf.Tensor2D,
+  withBias = false,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const kernel = tf.matMul(inputs, inputs, false, true);
+    // A bias added to the output is a column of ones in A: its block `ΔΔᵀ` comes in as `+ 11ᵀ`.
+    return tf.mul(
+      withBias ? tf.add(kernel, 1) : kernel,
       tf.matMul(outputGrads, outputGrads, false, true),
-    ),
-  );
+    );
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   rowGradientGramian,
 } from './gramian_rules';
 import { isLayersModel } from '../tfjs_guards';
+import type { WeightSite } from './site_gradients';
 
 /** A tfjs layer (the element type of `tf.LayersModel.layers`). */
 export type Layer = tf.LayersModel['layers'][number];
@@ -28,16 +29,21 @@ export interface Site {
   output: tf.Tensor;
   /** Shape of one instance's slice of `output` (the output without its batch axis). */
   rowShape: number[];
-  contribution(rows: tf.Tensor, repeat: (perInstance: tf.Tensor) => tf.Tensor): tf.Tensor2D;
+  /** The block, or null for a bias that the dense kernel it is added to counts (`foldBiases`). */
+  contribution: Contribution | null;
+  /** For a dense kernel: its block and that of a bias added to its output, together. */
+  withBias?: Contribution;
 }
 
+/**
+ * A weight's Gramian block from `rows`, the output gradient with one row per objective; `repeat`
+ * repeats a per-instance input so that it lines up with those rows.
+ */
+type Contribution = (rows: tf.Tensor, repeat: Repeat) => tf.Tensor2D;
+type Repeat = (perInstance: tf.Tensor) => tf.Tensor;
+
 /** A site with the weight it serves and the one recorded operation that reads that weight. */
-export interface PlannedSite extends Site {
-  weight: tf.Variable;
-  node: TapeNode;
-  /** The input of `node` the weight (or a reshape of it) is fed to. */
-  inputName: string;
-}
+export interface PlannedSite extends Site, WeightSite {}
 
 /**
  * A recorded kernel call with its inputs made usable: the tensors the forward pass produced are
@@ -121,6 +127,7 @@ export function planSites(
   weights: tf.Variable[],
   batchSize: number,
   convAttrs: Map<number, Record<string, unknown>>,
+  losses: tf.Tensor,
 ): { sites: PlannedSite[]; fallbackWeights: tf.Variable[] } {
   const weightOf = new Map<number, tf.Variable>(weights.map((w) => [w.id, w]));
   const aliasOf = new Map<number, tf.Variable>();
@@ -161,7 +168,37 @@ export function planSites(
       sites.push({ ...site, weight, node: list[0].node.tape, inputName: list[0].name });
     } else if (list.length > 0) fallbackWeights.push(weight);
   }
-  return { sites, fallbackWeights };
+  return { sites: foldBiases(sites, nodes, losses), fallbackWeights };
+}
+
+/**
+ * A dense layer `y = A·W + b` gives a kernel site at `z = A·W` and a bias site at `y` (or both at
+ * `y`, for tf.layers' fused linear Dense) whose rows are the same Δ when `z` feeds only the
+ * addition: one block `(AAᵀ + 11ᵀ) ∘ (ΔΔᵀ)` counts both, from the rows at `y`, and the weighted
+ * backward pass gets both weights' gradients from one output gradient there.
+ */
+function foldBiases(sites: PlannedSite[], nodes: RecordedNode[], losses: tf.Tensor): PlannedSite[] {
+  const consumers = new Map<number, number>([[losses.id, 1]]);
+  for (const node of nodes) {
+    for (const input of Object.values(node.inputs)) {
+      consumers.set(input.id, (consumers.get(input.id) ?? 0) + 1);
+    }
+  }
+  const denseAt = new Map<tf.Tensor, PlannedSite>();
+  for (const site of sites) if (site.withBias !== undefined) denseAt.set(site.output, site);
+  const folded = new Map<PlannedSite, PlannedSite>();
+  for (const bias of sites) {
+    if (bias.rule !== 'bias' || bias.output.rank !== 2) continue;
+    const [, addend] = Object.entries(bias.node.inputs).find(([name]) => name !== bias.inputName)!;
+    const feeding = denseAt.get(addend);
+    const kernel =
+      sites.find((site) => site.withBias !== undefined && site.node === bias.node) ??
+      (feeding !== undefined && consumers.get(addend.id) === 1 ? feeding : undefined);
+    if (kernel === undefined || folded.has(kernel)) continue;
+    folded.set(kernel, { ...kernel, output: bias.output, contribution: kernel.withBias! });
+    folded.set(bias, { ...bias, contribution: null });
+  }
+  return sites.map((site) => folded.get(site) ?? site);
 }
 
 /** The closed-form rule for the weight fed to input `name` of `node`, if one applies. */
@@ -188,13 +225,9 @@ function siteFor(
       ) {
         return undefined;
       }
-      return {
-        rule: 'dense',
-        output,
-        rowShape,
-        contribution: (rows, repeat) =>
-          denseKernelGramian(repeat(a) as tf.Tensor2D, rows as tf.Tensor2D),
-      };
+      const dense = (withBias: boolean) => (rows: tf.Tensor, repeat: Repeat) =>
+        denseKernelGramian(repeat(a) as tf.Tensor2D, rows as tf.Tensor2D, withBias);
+      return { rule: 'dense', output, rowShape, contribution: dense(false), withBias: dense(true) };
     }
     case FUSED_MATMUL: {
       // Recorded by a linear Dense: tfjs only fuses a non-linear activation when no gradient is
@@ -203,15 +236,18 @@ function siteFor(
       if (a === undefined || a.rank !== 3 || a.shape[0] !== 1 || output.rank !== 2)
         return undefined;
       if (name === '1') {
+        const dense = (withBias: boolean) => (rows: tf.Tensor, repeat: Repeat) =>
+          denseKernelGramian(
+            repeat(tf.reshape(a, a.shape.slice(1))) as tf.Tensor2D,
+            rows as tf.Tensor2D,
+            withBias,
+          );
         return {
           rule: 'dense',
           output,
           rowShape,
-          contribution: (rows, repeat) =>
-            denseKernelGramian(
-              repeat(tf.reshape(a, a.shape.slice(1))) as tf.Tensor2D,
-              rows as tf.Tensor2D,
-            ),
+          contribution: dense(false),
+          withBias: dense(true),
         };
       }
       if (name === '2' && inputs['2'].rank === 1) {

@@ -9,7 +9,9 @@
  * `Aᵀ diag(w) Δ`), with no second pass through the model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { inputGradient, type GradientShortcut } from '../autograd';
+import type { GradientShortcut } from '../autograd';
+import { siteWeightGradients } from './site_gradients';
+import { reshaped } from '../tensor_shapes';
 import type { PlannedSite } from './sites';
 
 /**
@@ -31,29 +33,35 @@ export function weightedBackwardShortcut(
     gradients: (seed, variables) =>
       tf.tidy(() => {
         const outputGradients = new Map<tf.Tensor, tf.Tensor>();
-        const outputGradient = (site: PlannedSite) => {
-          let found = outputGradients.get(site.output);
+        const scales = new Map<number, tf.Tensor>();
+        const scaleFor = (rank: number) => {
+          let scale = scales.get(rank);
+          if (scale === undefined) {
+            scale = reshaped(seed, [rowCount, ...Array<number>(rank).fill(1)]);
+            scales.set(rank, scale);
+          }
+          return scale;
+        };
+        const outputGradient = (output: tf.Tensor) => {
+          let found = outputGradients.get(output);
           if (found === undefined) {
-            const perRow = rows.get(site.output)!;
-            const scale = tf.reshape(seed, [rowCount, ...site.rowShape.map(() => 1)]);
-            const weighted = tf.mul(perRow, scale);
+            const perRow = rows.get(output)!;
+            const rowShape = perRow.shape.slice(1);
+            const weighted = tf.mul(perRow, scaleFor(rowShape.length));
             const perInstance =
               rowCount === batchSize
                 ? weighted
-                : tf.sum(
-                    tf.reshape(weighted, [batchSize, rowCount / batchSize, ...site.rowShape]),
-                    1,
-                  );
-            found = tf.reshape(perInstance, site.output.shape);
-            outputGradients.set(site.output, found);
+                : tf.sum(tf.reshape(weighted, [batchSize, rowCount / batchSize, ...rowShape]), 1);
+            found = reshaped(perInstance, output.shape);
+            outputGradients.set(output, found);
           }
           return found;
         };
-        return variables.map((variable) => {
-          const site = siteOf.get(variable)!;
-          const gradient = inputGradient(site.node, site.inputName, outputGradient(site));
-          return tf.reshape(gradient, variable.shape);
-        });
+        const gradients = siteWeightGradients(
+          variables.map((variable) => siteOf.get(variable)!),
+          outputGradient,
+        );
+        return variables.map((variable) => gradients.get(variable)!);
       }),
     dispose: () => tf.dispose([...rows.values()]),
   };

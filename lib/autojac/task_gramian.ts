@@ -14,11 +14,11 @@
  * dense kernel), for the others the weighted sum of their explicit rows.
  */
 import * as tf from '@tensorflow/tfjs';
-import { TfjsJdError } from '../errors';
 import { nodesOnPaths, type TapeNode } from '../autograd';
 import { trunkJacobian } from './mtl_jacobian';
 import { biasGramian, conv2dKernelTaskRows, rowGradientGramian } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
+import { siteWeightGradients, type WeightSite } from '../autogram/site_gradients';
 
 /** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
 interface TaskSite {
@@ -36,12 +36,7 @@ interface TaskSite {
 }
 
 /** A site, with the weight it serves and the recorded operation that reads that weight. */
-interface PlannedSite extends TaskSite {
-  weight: tf.Variable;
-  node: TapeNode;
-  /** The input of `node` the weight (or a reshape of it) is fed to. */
-  inputName: string;
-}
+interface PlannedSite extends TaskSite, WeightSite {}
 
 /** Which weights take a closed form (`sites`) and which need explicit per-task rows. */
 export interface TaskGramianPlan {
@@ -324,8 +319,10 @@ export function taskJacobian(
         };
         const gradients = new Map<tf.Variable, tf.Tensor>();
         const seedAt = new Map(outputs.map((output, k) => [output, weightedSum(deltas[k])]));
-        for (const site of plan.sites) {
-          gradients.set(site.weight, weightGradient(site, seedAt.get(site.output)!));
+        for (const [weight, gradient] of siteWeightGradients(plan.sites, (output) =>
+          seedAt.get(output)!,
+        )) {
+          gradients.set(weight, gradient);
         }
         if (rows !== null) {
           const combined = tf.split(
@@ -338,15 +335,6 @@ export function taskJacobian(
       }),
     dispose: () => tf.dispose([gramian, ...deltas, ...(rows === null ? [] : [rows])]),
   };
-}
-
-/** The gradient of `⟨outputGradient, site.output⟩` with respect to the site's weight. */
-function weightGradient(site: PlannedSite, outputGradient: tf.Tensor): tf.Tensor {
-  const thunk = site.node.gradient?.([outputGradient])[site.inputName];
-  if (thunk === undefined) {
-    throw new TfjsJdError(`No gradient for input '${site.inputName}' of ${site.node.kernelName}.`);
-  }
-  return tf.reshape(thunk(), site.weight.shape);
 }
 
 /**
