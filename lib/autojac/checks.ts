@@ -1,5 +1,6 @@
 /** Argument checks shared by the autojac entry points, with TorchJD's error cases. */
 import * as tf from '@tensorflow/tfjs';
+import { onHostMemoryBackend, readFloat32 } from '../backend/host_data';
 import { dependsOn, isRecorded } from '../autograd';
 import { tensorListOf } from '../autograd/variable_list';
 import { InvalidArgumentError, NotRecordedError, NumericalError } from '../errors';
@@ -102,14 +103,29 @@ function overlapCause(param: tf.Variable, given: GivenParams): string {
 }
 
 /**
- * True if every entry of every tensor is finite, with one download. First the sum of all entries,
- * one reduction per tensor: NaN and ±∞ propagate through a sum, so a finite sum settles it; a sum
- * that is not finite (a non-finite entry, or finite entries overflowing float32) is settled entry
- * by entry.
+ * Entries up to which `allFinite` reads the values of host-memory tensors (cpu, wasm) and checks
+ * them in JavaScript: a few thousand entries (task heads' gradients) cost less that way than the
+ * reduction kernels.
+ */
+const SCAN_IN_JAVASCRIPT = 1 << 16;
+
+/**
+ * True if every entry of every tensor is finite. Small float32 tensors on a host-memory backend are
+ * scanned in JavaScript; otherwise one download: the sum of all entries, one reduction per tensor,
+ * since NaN and ±∞ propagate through a sum, so a finite sum settles it; a sum that is not finite
+ * (a non-finite entry, or finite entries overflowing float32) is settled entry by entry.
  */
 export function allFinite(tensors: tf.Tensor[]): boolean {
   const nonEmpty = tensors.filter((t) => t.size > 0);
   if (nonEmpty.length === 0) return true;
+  const size = nonEmpty.reduce((total, t) => total + t.size, 0);
+  if (
+    size <= SCAN_IN_JAVASCRIPT &&
+    onHostMemoryBackend() &&
+    nonEmpty.every((t) => t.dtype === 'float32')
+  ) {
+    return nonEmpty.every((t) => readFloat32(t).every(Number.isFinite));
+  }
   const total = tf.tidy(() => {
     const sums = nonEmpty.map((t) => tf.sum(t));
     return (sums.length === 1 ? sums[0] : tf.addN(sums)).dataSync()[0];

@@ -6,24 +6,38 @@ import * as tf from '@tensorflow/tfjs';
 import { allFinite } from '../../lib/autojac/checks';
 
 describe('allFinite', () => {
-  const cases: [string, number[][], boolean][] = [
-    ['finite entries', [[1, -2], [3]], true],
-    ['finite entries whose float32 sum overflows', [[3e38, 3e38], [3e38]], true],
+  const cases: [string, boolean, number[][]][] = [
+    ['finite entries', true, [[1, -2], [3]]],
+    ['finite entries whose float32 sum overflows', true, [[3e38, 3e38], [3e38]]],
     [
       'finite entries overflowing to +∞ and −∞ (the sum is NaN)',
+      true,
       [
         [3e38, 3e38],
         [-3e38, -3e38],
       ],
-      true,
     ],
-    ['one NaN', [[1, NaN], [2]], false],
-    ['one +∞', [[1], [Infinity]], false],
-    ['+∞ and −∞ in different tensors', [[Infinity], [-Infinity]], false],
-    ['NaN next to overflowing entries', [[3e38, 3e38], [NaN]], false],
+    ['one NaN', false, [[1, NaN], [2]]],
+    ['one +∞', false, [[1], [Infinity]]],
+    ['+∞ and −∞ in different tensors', false, [[Infinity], [-Infinity]]],
+    ['NaN next to overflowing entries', false, [[3e38, 3e38], [NaN]]],
   ];
-  it.each(cases)('%s → %s', (_, values, expected) => {
+  it.each(cases)('%s → %s', (_, expected, values) => {
     const tensors = values.map((v) => tf.tensor1d(v));
+    expect(allFinite(tensors)).toBe(expected);
+    tf.dispose(tensors);
+  });
+
+  // Above 65,536 entries the values are not scanned in JavaScript: the sum, then entry by entry.
+  const big = 70000;
+  const bigCases: [string, boolean, () => tf.Tensor[]][] = [
+    ['large, finite', true, () => [tf.fill([big], 0.5), tf.ones([3])]],
+    ['large, overflowing the sum', true, () => [tf.fill([big], 3e38)]],
+    ['large, one NaN', false, () => [tf.fill([big], 1), tf.tensor1d([NaN])]],
+    ['large, one −∞', false, () => [tf.concat([tf.fill([big], 1), tf.tensor1d([-Infinity])])]],
+  ];
+  it.each(bigCases)('%s → %s', (_, expected, make) => {
+    const tensors = make();
     expect(allFinite(tensors)).toBe(expected);
     tf.dispose(tensors);
   });
