@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { TfjsJdError } from '../errors';
-import { assertNodeAlive, freeNodes, graphsReaching, nodesInRunOrder, type Graph } from './graph';
+import { assertNodeAlive, freeNodes, graphsReaching, producerOf, type Graph } from './graph';
 import type { TapeNode } from './tfjs_internals';
 
 /** A node on a path from the inputs to the outputs, with its inputs pruned to those on the path. */
@@ -24,7 +24,9 @@ export function nodesOnPaths(
   needSaved = true,
 ): { path: PathNode[]; graphs: Graph[] } {
   const graphs = graphsReaching(outputs);
-  const nodes = nodesInRunOrder(graphs);
+  // Only ancestors of the outputs can be on a path: found from the outputs back, they are what a
+  // backward pass from one head's loss visits, not the whole recorded graph (every head's nodes).
+  const nodes = ancestorsInRunOrder(outputs);
 
   const dependsOnInputs = new Set(inputIds);
   const reachesFromInputs: boolean[] = nodes.map((node) => {
@@ -48,6 +50,20 @@ export function nodesOnPaths(
   }
   path.reverse();
   return { path, graphs };
+}
+
+/** The recorded nodes the `outputs` depend on, in the order they ran. */
+function ancestorsInRunOrder(outputs: tf.Tensor[]): TapeNode[] {
+  const found = new Set<TapeNode>();
+  const pending = [...outputs];
+  while (pending.length > 0) {
+    const tensor = pending.pop()!;
+    const node = producerOf(tensor);
+    if (node === undefined || found.has(node)) continue;
+    found.add(node);
+    for (const name in node.inputs) pending.push(node.inputs[name]);
+  }
+  return [...found].sort((a, b) => a.id - b.id);
 }
 
 /**

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, NotRecordedError } from '../errors';
 import { differentiate, nodesOnPaths, releasePath } from './backprop';
 import { dropGradientShortcut, gradientShortcutFor } from './gradient_shortcuts';
-import { graphOf, graphsReaching, isRecordedLeaf, nodesInRunOrder } from './graph';
+import { graphOf, isRecordedLeaf, producerOf } from './graph';
+import type { TapeNode } from './tfjs_internals';
 import { accumulateGrad } from './store';
 import { tensorListOf, variableList, type VariableLike, type Variables } from './variable_list';
 import { isVariable } from '../tfjs_guards';
@@ -122,26 +123,29 @@ export function leafVariables(
   outputs: tf.Tensor[],
   options: { excluded?: tf.Tensor[] } = {},
 ): tf.Variable[] {
-  const nodes = nodesInRunOrder(graphsReaching(outputs));
   const excluded = new Set((options.excluded ?? []).map((t) => t.id));
-  const needed = new Set(outputs.filter((t) => !excluded.has(t.id)).map((t) => t.id));
-  const used = new Map<tf.Variable, number>();
-  // An output may be a variable itself (PyTorch's `leaf.backward()`): it is its own leaf.
-  for (const output of outputs) {
-    if (isVariable(output) && output.trainable && needed.has(output.id)) {
-      used.set(output, -1);
-    }
+  // Variable → id of the first recorded node reading it (−1: an output that is a variable itself,
+  // PyTorch's `leaf.backward()`). Found from the outputs back: only their ancestors are visited.
+  const firstUse = new Map<tf.Variable, number>();
+  const pending = outputs.filter((t) => !excluded.has(t.id));
+  for (const output of pending) {
+    if (isVariable(output) && output.trainable) firstUse.set(output, -1);
   }
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i];
-    if (!node.outputs.some((o) => needed.has(o.id))) continue;
-    for (const input of Object.values(node.inputs)) {
+  const seen = new Set<TapeNode>();
+  while (pending.length > 0) {
+    const node = producerOf(pending.pop()!);
+    if (node === undefined || seen.has(node)) continue;
+    seen.add(node);
+    for (const name in node.inputs) {
+      const input = node.inputs[name];
       if (excluded.has(input.id)) continue;
-      needed.add(input.id);
-      if (isVariable(input) && input.trainable) used.set(input, i);
+      if (isVariable(input) && input.trainable) {
+        firstUse.set(input, Math.min(firstUse.get(input) ?? Infinity, node.id));
+      }
+      pending.push(input);
     }
   }
-  return [...used.entries()].sort((a, b) => a[1] - b[1]).map(([variable]) => variable);
+  return [...firstUse.entries()].sort((a, b) => a[1] - b[1]).map(([variable]) => variable);
 }
 
 /**

@@ -87,6 +87,11 @@ export function graphOf(tensor: tf.Tensor): Graph | undefined {
   return graphOfTensor.get(tensor);
 }
 
+/** The recorded node that produced `tensor`, or undefined (a leaf, or not recorded). */
+export function producerOf(tensor: tf.Tensor): TapeNode | undefined {
+  return graphOfTensor.get(tensor)?.producers.get(tensor.id);
+}
+
 /** Every tensor in a (possibly nested) container of arrays and plain objects. */
 export function tensorsIn(value: unknown, found: tf.Tensor[] = []): tf.Tensor[] {
   if (isTensor(value)) found.push(value);
@@ -194,12 +199,6 @@ export function graphsReaching(tensors: tf.Tensor[], graphs: Graph[] = []): Grap
     }
   }
   return [...found];
-}
-
-/** The nodes of `graphs`, in the order they ran (tape node ids are global and increasing). */
-export function nodesInRunOrder(graphs: Graph[]): TapeNode[] {
-  if (graphs.length === 1) return graphs[0].nodes;
-  return graphs.flatMap((g) => g.nodes).sort((a, b) => a.id - b.id);
 }
 
 /** Frees the graphs of `tensors` and every graph upstream of them. For autojac. */
