@@ -13,7 +13,7 @@ import {
   rowGradientGramian,
 } from './gramian_rules';
 import { isLayersModel } from '../tfjs_guards';
-import type { WeightSite } from './site_gradients';
+import { denseBiasPairs, type WeightSite } from './weight_sites';
 
 /** A tfjs layer (the element type of `tf.LayersModel.layers`). */
 export type Layer = tf.LayersModel['layers'][number];
@@ -172,29 +172,20 @@ export function planSites(
 }
 
 /**
- * A dense layer `y = A·W + b` gives a kernel site at `z = A·W` and a bias site at `y` (or both at
- * `y`, for tf.layers' fused linear Dense) whose rows are the same Δ when `z` feeds only the
- * addition: one block `(AAᵀ + 11ᵀ) ∘ (ΔΔᵀ)` counts both, from the rows at `y`, and the weighted
- * backward pass gets both weights' gradients from one output gradient there.
+ * A dense layer's kernel and bias have the same rows (see `denseBiasPairs`): one block
+ * `(AAᵀ + 11ᵀ) ∘ (ΔΔᵀ)` counts both, from the rows at the bias's output, where the weighted
+ * backward pass also gets both weights' gradients from one output gradient.
  */
 function foldBiases(sites: PlannedSite[], nodes: RecordedNode[], losses: tf.Tensor): PlannedSite[] {
-  const consumers = new Map<number, number>([[losses.id, 1]]);
-  for (const node of nodes) {
-    for (const input of Object.values(node.inputs)) {
-      consumers.set(input.id, (consumers.get(input.id) ?? 0) + 1);
-    }
-  }
-  const denseAt = new Map<tf.Tensor, PlannedSite>();
-  for (const site of sites) if (site.withBias !== undefined) denseAt.set(site.output, site);
   const folded = new Map<PlannedSite, PlannedSite>();
-  for (const bias of sites) {
-    if (bias.rule !== 'bias' || bias.output.rank !== 2) continue;
-    const [, addend] = Object.entries(bias.node.inputs).find(([name]) => name !== bias.inputName)!;
-    const feeding = denseAt.get(addend);
-    const kernel =
-      sites.find((site) => site.withBias !== undefined && site.node === bias.node) ??
-      (feeding !== undefined && consumers.get(addend.id) === 1 ? feeding : undefined);
-    if (kernel === undefined || folded.has(kernel)) continue;
+  const pairs = denseBiasPairs(
+    sites,
+    nodes,
+    [losses],
+    (site) => site.withBias !== undefined,
+    (site) => site.rule === 'bias',
+  );
+  for (const [kernel, bias] of pairs) {
     folded.set(kernel, { ...kernel, output: bias.output, contribution: kernel.withBias! });
     folded.set(bias, { ...bias, contribution: null });
   }

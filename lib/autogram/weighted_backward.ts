@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradientShortcut } from '../autograd';
-import { siteWeightGradients } from './site_gradients';
+import { siteWeightGradients } from './weight_sites';
 import { reshaped } from '../tensor_shapes';
 import type { PlannedSite } from './sites';
 

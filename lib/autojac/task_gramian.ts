@@ -18,7 +18,7 @@ import { nodesOnPaths, type TapeNode } from '../autograd';
 import { trunkJacobian } from './mtl_jacobian';
 import { biasGramian, conv2dKernelTaskRows, rowGradientGramian } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
-import { siteWeightGradients, type WeightSite } from '../autogram/site_gradients';
+import { denseBiasPairs, siteWeightGradients, type WeightSite } from '../autogram/weight_sites';
 
 /** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
 interface TaskSite {
@@ -87,39 +87,26 @@ export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): T
   }
   return {
     shared,
-    sites: foldBiases(sites, tapeNodes, new Set(features.map((f) => f.id))),
+    sites: foldBiases(sites, tapeNodes, features),
     explicit,
   };
 }
 
 /**
- * A dense layer `y = A·W + b` gives two sites, the kernel at `z = A·W` and the bias at `y`, whose
- * per-task gradients are the same Δ (when `z` feeds only the addition): their blocks add up to
- * `⟨Δᵢ, (AAᵀ + 11ᵀ) Δⱼ⟩`, one block from one Δ, and both weights' gradients come from the same
- * `Σᵢ wᵢ Δᵢ`. So the kernel site moves to `y` and takes the bias's block in; the bias keeps only its
- * gradient. (tf.layers' fused Dense records kernel and bias on one node: same output already.)
+ * A dense layer's kernel and bias see the same Δ (see `denseBiasPairs`): the kernel site moves to
+ * the bias's output and takes the bias's block in, `⟨Δᵢ, (AAᵀ + 11ᵀ) Δⱼ⟩`; the bias keeps only its
+ * gradient, from the same `Σᵢ wᵢ Δᵢ`.
  */
-function foldBiases(sites: PlannedSite[], nodes: TapeNode[], features: Set<number>): PlannedSite[] {
-  const consumers = new Map<number, number>();
-  for (const node of nodes) {
-    for (const input of Object.values(node.inputs)) {
-      consumers.set(input.id, (consumers.get(input.id) ?? 0) + 1);
-    }
-  }
-  const denseAt = new Map<tf.Tensor, PlannedSite>();
-  for (const site of sites) if (site.dense !== undefined) denseAt.set(site.output, site);
+function foldBiases(sites: PlannedSite[], nodes: TapeNode[], features: tf.Tensor[]): PlannedSite[] {
   const folded = new Map<PlannedSite, PlannedSite>();
-  for (const bias of sites) {
-    if (bias.bias !== true || bias.output.rank !== 2) continue;
-    // The kernel on the same node (fused Dense), or the one whose output only this addition reads.
-    const [, addend] = Object.entries(bias.node.inputs).find(([name]) => name !== bias.inputName)!;
-    const feeding = denseAt.get(addend);
-    const kernel =
-      sites.find((site) => site.dense !== undefined && site.node === bias.node) ??
-      (feeding !== undefined && consumers.get(addend.id) === 1 && !features.has(addend.id)
-        ? feeding
-        : undefined);
-    if (kernel === undefined || folded.has(kernel)) continue;
+  const pairs = denseBiasPairs(
+    sites,
+    nodes,
+    features,
+    (site) => site.dense !== undefined,
+    (site) => site.bias === true,
+  );
+  for (const [kernel, bias] of pairs) {
     const inputs = kernel.dense!.inputs;
     folded.set(kernel, {
       ...kernel,

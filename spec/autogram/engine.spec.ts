@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backward, disposeGraph, gradOf, record, zeroGrad } from '../../lib/autograd';
 import { Engine } from '../../lib/autogram';
+import { embeddingModel } from './_models';
 import { InvalidArgumentError, NotRecordedError } from '../../lib/errors';
 
 type Model = tf.LayersModel;
@@ -67,21 +68,6 @@ function mixedModel(): Model {
       }),
       tf.layers.dense({ units: 3, activation: 'tanh', kernelInitializer: seeded(3) }),
       tf.layers.dense({ units: 2, kernelInitializer: seeded(4) }),
-    ],
-  });
-}
-
-function embeddingModel(): Model {
-  return tf.sequential({
-    layers: [
-      tf.layers.embedding({
-        inputDim: 6,
-        outputDim: 3,
-        inputLength: 4,
-        embeddingsInitializer: tf.initializers.randomNormal({ seed: 5 }),
-      }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 1, kernelInitializer: seeded(6) }),
     ],
   });
 }

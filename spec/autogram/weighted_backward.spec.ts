@@ -15,6 +15,7 @@ import {
   zeroGrad,
 } from '../../lib/autograd';
 import { Engine } from '../../lib/autogram';
+import { embeddingModel } from './_models';
 
 const init = (seed: number) => tf.initializers.glorotNormal({ seed });
 
@@ -34,21 +35,6 @@ function convModel(activation: 'relu' | 'linear' = 'relu'): tf.LayersModel {
       tf.layers.layerNormalization(),
       tf.layers.dense({ units: 4, activation: 'relu', kernelInitializer: init(2) }),
       tf.layers.dense({ units: 2, kernelInitializer: init(3) }),
-    ],
-  });
-}
-
-function embeddingModel(): tf.LayersModel {
-  return tf.sequential({
-    layers: [
-      tf.layers.embedding({
-        inputDim: 6,
-        outputDim: 3,
-        inputLength: 4,
-        embeddingsInitializer: tf.initializers.randomNormal({ seed: 5 }),
-      }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 2, activation: 'tanh', kernelInitializer: init(6) }),
     ],
   });
 }
@@ -76,7 +62,7 @@ const CASES: Case[] = [
   },
   {
     name: 'Embedding + Dense, repeated indices',
-    model: embeddingModel,
+    model: () => embeddingModel(2, 'tanh'),
     input: () =>
       tf.tensor2d(
         [
