@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '../lib';
+import { fallbackCounts } from '../lib/autograd';
 import type { BenchOptions, BenchRow } from './common';
 
 const SUITES = ['autograd', 'aggregation', 'autojac', 'autogram', 'training'].filter((suite) =>
@@ -96,6 +97,12 @@ async function main(): Promise<void> {
   }
   printTable(rows, backend);
   console.log(`\ntensors alive after all suites: ${tf.memory().numTensors}`);
+  // Batched backward passes (mtlGrads' trunk pass, jac, autogram's exact fallback) send a kernel
+  // without a batching rule through one pass per row: the figures above are only as batched as this.
+  const fallbacks = [...fallbackCounts.entries()].map(([kernel, count]) => `${kernel} ×${count}`);
+  console.log(
+    `kernels sent row by row in batched passes: ${fallbacks.length === 0 ? 'none' : fallbacks.join(', ')}`,
+  );
   const missed = rows.filter((r) => verdict(r) === 'MISSED').length;
   console.log(
     `\n${rows.length} figures, ${rows.filter((r) => r.target).length} with targets, ${missed} missed.`,
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
     node: process.version,
     tfjs: tf.version.tfjs,
     rows,
+    fallbacks: Object.fromEntries(fallbackCounts),
   };
   const file = quick
     ? path.join(os.tmpdir(), 'tfjs-jd-bench-quick.json')
