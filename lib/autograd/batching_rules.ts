@@ -9,95 +9,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TapeNode } from './tfjs_internals';
+import {
+  axesOf,
+  hasKernels,
+  only,
+  repeatBatch,
+  runKernel,
+  savedInput,
+  savedOutput,
+  unbroadcast,
+  unreduce,
+  type BatchingRule,
+} from './batching_rules/common';
 
-/**
- * A rule: the batched gradient of each input in `names`, or `undefined` when the rule does not
- * cover this node (then the caller falls back to one row at a time). `dys[i]` is null when no
- * gradient reached output i.
- */
-export type BatchingRule = (
-  node: TapeNode,
-  dys: (tf.Tensor | null)[],
-  names: string[],
-  k: number,
-) => Record<string, tf.Tensor> | undefined;
+import { CONVOLUTION_RULES } from './batching_rules/convolution';
+import { SOFTMAX_OP_RULES } from './batching_rules/softmax';
 
-/**
- * Where each kernel's gradient keeps its inputs among the node's saved tensors (tfjs saves the
- * `inputsToSave` in order, then the outputs): recorded intermediates are disposed when `record`
- * ends, their saved clones are not.
- */
-const SAVED_INPUTS: Record<string, string[]> = {
-  BatchMatMul: ['a', 'b'],
-  Add: ['a', 'b'],
-  Sub: ['a', 'b'],
-  Multiply: ['a', 'b'],
-  RealDiv: ['a', 'b'],
-  SquaredDifference: ['a', 'b'],
-  Relu: ['x'],
-  Conv2D: ['x', 'filter'],
-  MaxPool: ['x'],
-  AvgPool: ['x'],
-  Max: ['x'],
-  fusedMatMul__op: ['0', '1'],
-};
-
-/** Number of saved inputs before the saved outputs, per kernel saving outputs. */
-const SAVED_OUTPUT_OFFSET: Record<string, number> = {
-  MaxPool: 1,
-  Max: 1,
-  Softmax: 0,
-  LogSoftmax: 0,
-};
-
-/** The forward value of input `name` of `node`: the tensor itself if alive, else its saved clone. */
-export function savedInput(node: TapeNode, name: string): tf.Tensor | undefined {
-  const input = node.inputs[name];
-  if (input !== undefined && !input.isDisposed) return input;
-  const position = SAVED_INPUTS[node.kernelName]?.indexOf(name) ?? -1;
-  const saved = position < 0 ? undefined : node.saved?.[position];
-  return saved !== undefined && !saved.isDisposed ? saved : undefined;
-}
-
-/** The forward value of the (only) output of `node`, for kernels whose gradient saves it. */
-function savedOutput(node: TapeNode): tf.Tensor | undefined {
-  const output = node.outputs[0];
-  if (output !== undefined && !output.isDisposed) return output;
-  const offset = SAVED_OUTPUT_OFFSET[node.kernelName];
-  const saved = offset === undefined ? undefined : node.saved?.[offset];
-  return saved !== undefined && !saved.isDisposed ? saved : undefined;
-}
-
-/** Non-negative axes of `axis` (number, list or undefined meaning all) for a tensor of `rank`. */
-function axesOf(axis: unknown, rank: number): number[] {
-  if (axis === undefined || axis === null) return [...Array(rank).keys()];
-  const list = Array.isArray(axis) ? (axis as number[]) : [axis as number];
-  return list.map((a) => (a < 0 ? a + rank : a));
-}
-
-/**
- * Sums batched `dy` ([k, ...outShape]) down to `[k, ...shape]`, undoing the broadcasting of an
- * operand of `shape` (right-aligned against outShape, as tfjs broadcasts).
- */
-export function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
-  const outShape = dy.shape.slice(1);
-  const lead = outShape.length - shape.length;
-  const axes: number[] = [];
-  outShape.forEach((size, j) => {
-    if (j < lead || (shape[j - lead] === 1 && size !== 1)) axes.push(j + 1);
-  });
-  const summed = axes.length > 0 ? tf.sum(dy, axes) : dy;
-  return tf.reshape(summed, [dy.shape[0], ...shape]);
-}
-
-/** `dy` of a reduction over `axes` of an input of `shape`, with the reduced axes put back as 1. */
-function unreduce(dy: tf.Tensor, shape: number[], axes: number[]): tf.Tensor {
-  const kept = shape.map((size, j) => (axes.includes(j) ? 1 : size));
-  return tf.reshape(dy, [dy.shape[0], ...kept]);
-}
-
-const only = (node: TapeNode, dys: (tf.Tensor | null)[]): tf.Tensor | undefined =>
-  node.outputs.length === 1 && dys[0] !== null ? dys[0] : undefined;
+export { savedInput, unbroadcast, type BatchingRule } from './batching_rules/common';
 
 /** Rules for kernels whose gradient only moves or reshapes `dy`. */
 const structural: Record<string, BatchingRule> = {
@@ -434,66 +362,6 @@ function fusedTransposes(
   return found ?? undefined;
 }
 
-/** Runs a tfjs kernel directly (the convolution and pooling gradients have no public op). */
-function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as never) as tf.Tensor;
-}
-
-/** True if the active backend registers every kernel in `names` (else the rule steps aside). */
-function hasKernels(...names: string[]): boolean {
-  const backend = tf.getBackend();
-  return names.every((name) => tf.getKernel(name, backend) !== undefined);
-}
-
-/** Conv2D (NHWC or NCHW, dilation 1 as tfjs's own gradient requires). */
-const conv2d: BatchingRule = (node, dys, names, k) => {
-  const dy = only(node, dys);
-  const x = savedInput(node, 'x');
-  const filter = savedInput(node, 'filter');
-  const attrs = node.attrs;
-  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
-    return undefined;
-  }
-  const dilations = attrs.dilations ?? 1;
-  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
-  if (!hasKernels('Conv2DBackpropInput', 'Conv2DBackpropFilter')) return undefined;
-  const nchw = attrs.dataFormat === 'NCHW';
-  const common = {
-    strides: attrs.strides,
-    pad: attrs.pad,
-    dataFormat: attrs.dataFormat ?? 'NHWC',
-    dimRoundingMode: attrs.dimRoundingMode,
-  };
-  const [n, ...rest] = dy.shape.slice(1);
-  const out: Record<string, tf.Tensor> = {};
-  if (names.includes('x')) {
-    // The k rows are k more images: fold them into the batch.
-    const folded = tf.reshape(dy, [k * n, ...rest]);
-    const inputShape = [k * x.shape[0], ...x.shape.slice(1)];
-    const dx = runKernel('Conv2DBackpropInput', { dy: folded, filter }, { ...common, inputShape });
-    out.x = tf.reshape(dx, [k, ...x.shape]);
-  }
-  if (names.includes('filter')) {
-    // The filter gradient is separable per output channel: the k rows become k·F output channels.
-    const [kh, kw, c, f] = filter.shape;
-    const channelsLast = nchw
-      ? tf.reshape(tf.transpose(dy, [1, 0, 2, 3, 4]), [n, k * f, rest[1], rest[2]])
-      : tf.reshape(tf.transpose(dy, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], k * f]);
-    const dw = runKernel(
-      'Conv2DBackpropFilter',
-      { x, dy: channelsLast },
-      { ...common, filterShape: [kh, kw, c, k * f] },
-    );
-    out.filter = tf.transpose(tf.reshape(dw, [kh, kw, c, k, f]), [3, 0, 1, 2, 4]);
-  }
-  return out;
-};
-
-/** Repeats `t` k times along its first axis (the k rows as k more images). */
-function repeatBatch(t: tf.Tensor, k: number): tf.Tensor {
-  return k === 1 ? t : tf.tile(t, [k, ...t.shape.slice(1).map(() => 1)]);
-}
-
 const maxPool: BatchingRule = (node, dys, _names, k) => {
   const dy = only(node, dys);
   const x = savedInput(node, 'x');
@@ -567,13 +435,14 @@ const max: BatchingRule = (node, dys) => {
 };
 
 const RULES: Record<string, BatchingRule> = {
+  ...CONVOLUTION_RULES,
+  ...SOFTMAX_OP_RULES,
   ...structural,
   ...binary,
   ...Object.fromEntries(ELEMENTWISE_UNARY.map((name) => [name, elementwiseUnary])),
   Relu: relu,
   BatchMatMul: batchMatMul,
   fusedMatMul__op: fusedMatMul,
-  Conv2D: conv2d,
   MaxPool: maxPool,
   AvgPool: avgPool,
   Softmax: softmax,

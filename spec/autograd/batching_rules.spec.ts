@@ -298,6 +298,100 @@ describe('batching rules', () => {
     });
   });
 
+  it('the custom op of tf.losses.softmaxCrossEntropy, per instance and reduced', () => {
+    const NONE = tf.Reduction.NONE;
+    const labels = () => tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3);
+    check([[4, 3]], (x) => tf.losses.softmaxCrossEntropy(labels(), x, undefined, 0, NONE), {
+      expectRuleFor: ['softmaxCrossEntropy__op'],
+    });
+    check([[4, 3]], (x) => tf.losses.softmaxCrossEntropy(labels(), x, undefined, 0.1), {
+      expectRuleFor: ['softmaxCrossEntropy__op'],
+    });
+    check([[2, 3, 5]], (x) => tf.losses.softmaxCrossEntropy(tf.softmax(tf.neg(x)), x), {
+      expectRuleFor: ['softmaxCrossEntropy__op'],
+    });
+    // Soft labels that depend on the variables too: the labels' gradient.
+    check(
+      [
+        [4, 3],
+        [4, 3],
+      ],
+      (l, x) => tf.losses.softmaxCrossEntropy(tf.softmax(l), x, undefined, 0, NONE),
+      { expectRuleFor: ['softmaxCrossEntropy__op'] },
+    );
+  });
+
+  it('the custom op of tf.logSoftmax, alone and in a negative log-likelihood', () => {
+    check([[3, 5]], (x) => tf.logSoftmax(x), { expectRuleFor: ['logSoftmax__op'] });
+    check([[2, 3, 4]], (x) => tf.logSoftmax(x, -1), { expectRuleFor: ['logSoftmax__op'] });
+    check(
+      [[4, 3]],
+      (x) => tf.neg(tf.sum(tf.mul(tf.oneHot([0, 2, 1, 1], 3), tf.logSoftmax(x)), 1)),
+      {
+        expectRuleFor: ['logSoftmax__op'],
+      },
+    );
+  });
+
+  it('the fused conv2d of a linear tf.layers.conv2d: bias or none, strides, padding', () => {
+    const configs: [number[], number[], number | [number, number], 'valid' | 'same'][] = [
+      [[2, 5, 5, 3], [3, 3, 3, 4], 1, 'valid'],
+      [[2, 5, 5, 3], [3, 3, 3, 4], 1, 'same'],
+      [[2, 6, 7, 2], [3, 2, 2, 3], 2, 'same'],
+      [[1, 6, 6, 2], [1, 1, 2, 3], [2, 3], 'valid'],
+      // Output 2 × 2 from 4 × 4 under 'same' with strides 2 and with strides 3: the saved output
+      // tells them apart.
+      [[2, 4, 4, 1], [3, 3, 1, 2], 2, 'same'],
+      [[2, 4, 4, 1], [3, 3, 1, 2], 3, 'same'],
+    ];
+    for (const [xShape, fShape, strides, pad] of configs) {
+      const biasShape = [fShape[3]];
+      check(
+        [xShape, fShape, biasShape],
+        (x, f, b) =>
+          tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, bias: b, strides, pad }),
+        { expectRuleFor: ['fusedConv2d__op'] },
+      );
+      check(
+        [xShape, fShape],
+        (x, f) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides, pad }),
+        { expectRuleFor: ['fusedConv2d__op'] },
+      );
+    }
+    // A broadcast [1, 1, F] bias (tfjs's own gradient fails for a 3-D input: no case here).
+    check(
+      [
+        [2, 5, 5, 2],
+        [3, 3, 2, 3],
+        [1, 1, 3],
+      ],
+      (x, f, b) =>
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          bias: b,
+          strides: 1,
+          pad: 'same',
+        }),
+      { expectRuleFor: ['fusedConv2d__op'] },
+    );
+  });
+
+  it('a fused conv2d whose configuration the rule cannot recover falls back, exactly', () => {
+    // An explicit padding of 1 with strides 3 on 7 × 7 gives the output shape of 'same', not its
+    // values: the rule must not take it for 'same'.
+    const before = fallbacksOf('fusedConv2d__op');
+    check(
+      [
+        [2, 7, 7, 1],
+        [2, 2, 1, 2],
+      ],
+      (x, f) =>
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 3, pad: 1 }),
+    );
+    expect(fallbacksOf('fusedConv2d__op')).toBe(before + 1);
+  });
+
   it('a small network: conv, pool, dense, softmax cross-entropy', () => {
     check([[2, 6, 6, 1], [3, 3, 1, 2], [8, 3], [3]], (x, f, w, b) => {
       const h = tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'));
@@ -370,6 +464,9 @@ describe('batching rules', () => {
       'Tanh',
       'Transpose',
       'fusedMatMul__op',
+      'fusedConv2d__op',
+      'logSoftmax__op',
+      'softmaxCrossEntropy__op',
     ];
     expect([...BATCHED_KERNELS].sort()).toEqual([...covered].sort());
   });
