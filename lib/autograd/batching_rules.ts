@@ -24,6 +24,10 @@ import {
 
 import { CONVOLUTION_RULES } from './batching_rules/convolution';
 import { SOFTMAX_OP_RULES } from './batching_rules/softmax';
+import { INDEXING_RULES } from './batching_rules/indexing';
+import { SELECTION_RULES } from './batching_rules/selection';
+import { NORMALIZATION_RULES } from './batching_rules/normalization';
+import { RESIZE_RULES } from './batching_rules/resize';
 
 export { savedInput, unbroadcast, type BatchingRule } from './batching_rules/common';
 
@@ -356,10 +360,43 @@ function fusedTransposes(
         return error <= 1e-5 * Math.max(1, scale);
       }),
     );
-    found = matches.length === 1 ? matches[0] : null;
+    found = matches.length === 1 ? matches[0] : probeTransposes(node, a, b, matches);
   }
   fusedFlags.set(node, found);
   return found ?? undefined;
+}
+
+/**
+ * The transposes among `candidates` (each reproducing the saved output, e.g. of a zero operand,
+ * such as a recurrent layer's initial state) under which the node's own gradient, applied to one
+ * fixed generic cotangent, gives the operand gradients of that candidate: the gradient maps are
+ * linear, so candidates that agree there are interchangeable. Null if none agrees.
+ */
+function probeTransposes(
+  node: TapeNode,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  candidates: [boolean, boolean][],
+): [boolean, boolean] | null {
+  if (node.gradient === undefined || candidates.length === 0) return null;
+  const gradient = node.gradient;
+  const index = tf.tidy(() => {
+    const probe = tf.randomUniform(node.outputs[0].shape, -1, 1, 'float32', 7);
+    const thunks = gradient([probe]);
+    if (typeof thunks['0'] !== 'function' || typeof thunks['1'] !== 'function') return -1;
+    const [da, db] = [thunks['0'](), thunks['1']()];
+    const dy = tf.reshape(probe, [a.shape[0], ...node.outputs[0].shape.slice(-2)]);
+    const close = (x: tf.Tensor, y: tf.Tensor) =>
+      tf.util.arraysEqual(x.shape, y.shape) &&
+      tf.max(tf.abs(tf.sub(x, y))).dataSync()[0] <=
+        1e-5 * Math.max(1, tf.max(tf.abs(y)).dataSync()[0]);
+    return candidates.findIndex(([tA, tB]) => {
+      const expectedA = tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
+      const expectedB = tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
+      return close(expectedA, da) && close(expectedB, db);
+    });
+  });
+  return index < 0 ? null : candidates[index];
 }
 
 const maxPool: BatchingRule = (node, dys, _names, k) => {
@@ -437,6 +474,10 @@ const max: BatchingRule = (node, dys) => {
 const RULES: Record<string, BatchingRule> = {
   ...CONVOLUTION_RULES,
   ...SOFTMAX_OP_RULES,
+  ...INDEXING_RULES,
+  ...SELECTION_RULES,
+  ...NORMALIZATION_RULES,
+  ...RESIZE_RULES,
   ...structural,
   ...binary,
   ...Object.fromEntries(ELEMENTWISE_UNARY.map((name) => [name, elementwiseUnary])),

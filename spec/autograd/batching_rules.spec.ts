@@ -392,6 +392,329 @@ describe('batching rules', () => {
     expect(fallbacksOf('fusedConv2d__op')).toBe(before + 1);
   });
 
+  it('GatherV2 along any axis, repeated and multi-dimensional indices', () => {
+    check([[5, 3]], (x) => tf.gather(x, tf.tensor1d([4, 0, 4, 2], 'int32')), {
+      expectRuleFor: ['GatherV2'],
+    });
+    check([[2, 5, 3]], (x) => tf.gather(x, tf.tensor2d([1, 1, 3, 0], [2, 2], 'int32'), 1), {
+      expectRuleFor: ['GatherV2'],
+    });
+    check([[2, 3, 4]], (x) => tf.gather(x, tf.tensor1d([3, 0], 'int32'), -1), {
+      expectRuleFor: ['GatherV2'],
+    });
+  });
+
+  it('GatherV2 without UnsortedSegmentSum (as on wasm): the one-hot product gives the same', () => {
+    const x = tf.variable(values([5, 3], 8));
+    const out = record(() => tf.gather(tf.mul(x, 1.5), tf.tensor1d([4, 0, 4, 2], 'int32')));
+    const seeds = values([K, 4, 3], 9);
+    const [withKernel] = differentiateBatched([out], [seeds], [x], true);
+    const kernel = tf.getKernel('UnsortedSegmentSum', tf.getBackend())!;
+    tf.unregisterKernel('UnsortedSegmentSum', tf.getBackend());
+    let withoutKernel: tf.Tensor | null = null;
+    try {
+      [withoutKernel] = differentiateBatched([out], [seeds], [x], false);
+    } finally {
+      tf.registerKernel(kernel);
+    }
+    expect(tf.max(tf.abs(tf.sub(withKernel!, withoutKernel!))).dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([x, out, seeds, withKernel!, withoutKernel!]);
+  });
+
+  it('SplitV (equal and given sizes, an output unused) and Unpack (an output unused)', () => {
+    check(
+      [[4, 6]],
+      (x) => {
+        const [a, , c] = tf.split(x, 3, 1);
+        return tf.mul(a, c);
+      },
+      { expectRuleFor: ['SplitV'] },
+    );
+    check(
+      [[5, 3, 2]],
+      (x) => {
+        const [a, b] = tf.split(x, [2, 3], 0);
+        return tf.add(tf.sum(a, 0), tf.square(tf.sum(b, 0)));
+      },
+      { expectRuleFor: ['SplitV'] },
+    );
+    check(
+      [[3, 4, 2]],
+      (x) => {
+        const [a, , c] = tf.unstack(x, 0);
+        return tf.mul(a, c);
+      },
+      { expectRuleFor: ['Unpack'] },
+    );
+    check([[3, 4, 2]], (x) => tf.addN(tf.unstack(tf.square(x), 1)), {
+      expectRuleFor: ['Unpack'],
+    });
+  });
+
+  it('Tile, PadV2, MirrorPad, ExpandDims, BroadcastTo, Reverse', () => {
+    check([[3]], (x) => tf.tile(x, [4]), { expectRuleFor: ['Tile'] });
+    check([[2, 3]], (x) => tf.tile(x, [2, 3]), { expectRuleFor: ['Tile'] });
+    check([[2, 1, 3, 2]], (x) => tf.tile(x, [1, 4, 2, 1]), { expectRuleFor: ['Tile'] });
+    check(
+      [[2, 3]],
+      (x) =>
+        tf.pad(
+          x,
+          [
+            [1, 0],
+            [2, 3],
+          ],
+          0.5,
+        ),
+      { expectRuleFor: ['PadV2'] },
+    );
+    check(
+      [[3, 4]],
+      (x) =>
+        tf.mirrorPad(
+          x,
+          [
+            [1, 2],
+            [0, 2],
+          ],
+          'reflect',
+        ),
+      {
+        expectRuleFor: ['MirrorPad'],
+      },
+    );
+    check(
+      [[3, 4]],
+      (x) =>
+        tf.mirrorPad(
+          x,
+          [
+            [2, 1],
+            [1, 0],
+          ],
+          'symmetric',
+        ),
+      {
+        expectRuleFor: ['MirrorPad'],
+      },
+    );
+    check([[2, 3]], (x) => tf.expandDims(x, 1), { expectRuleFor: ['ExpandDims'] });
+    check([[2, 1]], (x) => tf.broadcastTo(x, [3, 2, 4]), { expectRuleFor: ['BroadcastTo'] });
+    check([[3, 4]], (x) => tf.reverse(x, 1), { expectRuleFor: ['Reverse'] });
+    check([[2, 3, 4]], (x) => tf.reverse(x, [0, 2]), { expectRuleFor: ['Reverse'] });
+  });
+
+  it.each([
+    ['Step', (x: tf.Tensor) => tf.step(x)],
+    ['Sign', tf.sign],
+    ['Floor', tf.floor],
+    ['Ceil', tf.ceil],
+    ['Round', tf.round],
+    ['ZerosLike', tf.zerosLike],
+    ['OnesLike', tf.onesLike],
+  ] as [string, (x: tf.Tensor) => tf.Tensor][])('%s (zero gradient)', (kernel, op) => {
+    check([[2, 5]], (x) => tf.add(op(tf.mul(x, 3)), x), { expectRuleFor: [kernel] });
+  });
+
+  it('the fused matmul with a zero operand (a recurrent initial state): the own gradient decides', () => {
+    for (const [transposeA, transposeB] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ]) {
+      check(
+        [
+          [3, 3],
+          [3, 3],
+        ],
+        (h, w) => {
+          // Zero-valued, yet with the identity as gradient: every transpose reproduces the output.
+          const zero = tf.sub(h, tf.tensor(h.dataSync(), h.shape));
+          return tf.fused.matMul({ a: zero, b: w, transposeA, transposeB });
+        },
+        { expectRuleFor: ['fusedMatMul__op'] },
+      );
+    }
+  });
+
+  it('Maximum and Minimum (relu6 layers, huber loss), ties included', () => {
+    for (const [kernel, op] of [
+      ['Maximum', tf.maximum],
+      ['Minimum', tf.minimum],
+    ] as const) {
+      check(
+        [
+          [2, 5],
+          [2, 5],
+        ],
+        (a, b) => op(a, b),
+        { expectRuleFor: [kernel] },
+      );
+      // A constant operand broadcast (off the path), and ties at 0.
+      check([[2, 5]], (a) => op(tf.relu(a), 0.25), { expectRuleFor: [kernel] });
+      check([[2, 5]], (a) => op(a, a), { expectRuleFor: [kernel] });
+    }
+  });
+
+  it('Prelu with a per-channel and a full alpha', () => {
+    check([[2, 3, 4], [4]], (x, alpha) => tf.prelu(x, alpha), { expectRuleFor: ['Prelu'] });
+    check(
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      (x, alpha) => tf.prelu(x, alpha),
+      { expectRuleFor: ['Prelu'] },
+    );
+    check(
+      [
+        [2, 3, 4],
+        [3, 1],
+      ],
+      (x, alpha) => tf.prelu(x, alpha),
+      { expectRuleFor: ['Prelu'] },
+    );
+  });
+
+  it('Pow of positive bases, with broadcasting, and a constant exponent', () => {
+    check(
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      (a, b) => tf.pow(a, b),
+      { lo: 0.5, hi: 2, expectRuleFor: ['Pow'] },
+    );
+    check([[2, 3], [3]], (a, b) => tf.pow(a, b), { lo: 0.5, hi: 2, expectRuleFor: ['Pow'] });
+    check([[2, 3]], (a) => tf.pow(a, tf.scalar(3)), { expectRuleFor: ['Pow'] });
+  });
+
+  it('Select (tf.where) and Min', () => {
+    check(
+      [
+        [2, 5],
+        [2, 5],
+      ],
+      // A constant condition (a comparison has no gradient and stays off the path).
+      (t, e) =>
+        tf.where(tf.tensor([1, 0, 0, 1, 1, 0, 1, 0, 1, 1], [2, 5], 'bool'), tf.square(t), e),
+      { expectRuleFor: ['Select'] },
+    );
+    check([[2, 3, 4]], (x) => tf.min(x, 1), { expectRuleFor: ['Min'] });
+    check([[2, 3, 4]], (x) => tf.min(x, [0, 2], true), { expectRuleFor: ['Min'] });
+    check([[2, 3, 4]], (x) => tf.min(x), { expectRuleFor: ['Min'] });
+  });
+
+  it('FusedBatchNorm with per-channel moments (inference) and full ones (layer norm)', () => {
+    // (tfjs cannot record a batch norm without scale: it saves the missing input.)
+    check(
+      [[2, 3, 3, 4], [4], [4], [4], [4]],
+      (x, m, v, offset, scale) =>
+        tf.batchNorm(x, m, tf.add(tf.square(v), 0.5), offset, scale, 0.001),
+      { expectRuleFor: ['FusedBatchNorm'] },
+    );
+    check(
+      [
+        [3, 4],
+        [3, 4],
+        [3, 4],
+        [3, 4],
+        [3, 4],
+      ],
+      (x, m, v, offset, scale) =>
+        tf.batchNorm(x, m, tf.add(tf.square(v), 0.5), offset, scale, 0.001),
+      { expectRuleFor: ['FusedBatchNorm'] },
+    );
+  });
+
+  it('ResizeBilinear, every corner option (square images: the cpu gradient swaps height and width otherwise)', () => {
+    for (const [alignCorners, halfPixelCenters] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ]) {
+      check(
+        [[2, 3, 3, 2]],
+        (x) => tf.image.resizeBilinear(x as tf.Tensor4D, [5, 7], alignCorners, halfPixelCenters),
+        { expectRuleFor: ['ResizeBilinear'] },
+      );
+    }
+  });
+
+  it('ResizeNearestNeighbor by whole factors (upSampling2d); other sizes fall back', () => {
+    // One image: tfjs's cpu gradient kernel is only right image by image.
+    for (const halfPixelCenters of [false, true]) {
+      check(
+        [[1, 3, 4, 2]],
+        (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [6, 12], false, halfPixelCenters),
+        { expectRuleFor: ['ResizeNearestNeighbor'] },
+      );
+    }
+    const before = fallbacksOf('ResizeNearestNeighbor');
+    check([[1, 3, 4, 2]], (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [5, 7], true));
+    check([[1, 3, 4, 2]], (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [5, 7]));
+    expect(fallbacksOf('ResizeNearestNeighbor')).toBe(before + 2);
+  });
+
+  it('ResizeNearestNeighbor of a batch of images: each pixel gets the sum of its block', () => {
+    const x = tf.variable(values([2, 3, 4, 2], 5));
+    const out = record(() => tf.image.resizeNearestNeighbor(tf.mul(x, 2) as tf.Tensor4D, [6, 8]));
+    const seeds = values([K, 2, 6, 8, 2], 6);
+    const [batched] = differentiateBatched([out], [seeds], [x], false);
+    const blockSums = tf.tidy(() =>
+      tf.mul(tf.sum(tf.reshape(seeds, [K, 2, 3, 2, 4, 2, 2]), [3, 5]), 2),
+    );
+    expect(tf.max(tf.abs(tf.sub(batched!, blockSums))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([x, out, seeds, batched!, blockSums]);
+  });
+
+  it('DepthwiseConv2dNative: channel multipliers, strides, padding', () => {
+    for (const [xShape, fShape, strides, pad] of [
+      [[2, 5, 5, 3], [3, 3, 3, 1], 1, 'valid'],
+      [[2, 6, 6, 2], [3, 3, 2, 3], 2, 'same'],
+      [[1, 5, 4, 2], [2, 2, 2, 2], 1, 'same'],
+    ] as [number[], number[], number, 'same' | 'valid'][]) {
+      check(
+        [xShape, fShape],
+        (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, strides, pad),
+        {
+          expectRuleFor: ['DepthwiseConv2dNative'],
+        },
+      );
+    }
+    // separableConv2d: a depthwise then a pointwise Conv2D.
+    check(
+      [
+        [2, 5, 5, 2],
+        [3, 3, 2, 2],
+        [1, 1, 4, 3],
+      ],
+      (x, d, p) =>
+        tf.separableConv2d(x as tf.Tensor4D, d as tf.Tensor4D, p as tf.Tensor4D, 1, 'same'),
+      { expectRuleFor: ['DepthwiseConv2dNative', 'Conv2D'] },
+    );
+  });
+
+  it('Conv2DBackpropInput (conv2dTranspose): its input and filter', () => {
+    check(
+      [
+        [2, 3, 3, 4],
+        [3, 3, 2, 4],
+      ],
+      (y, f) => tf.conv2dTranspose(y as tf.Tensor4D, f as tf.Tensor4D, [2, 7, 7, 2], 2, 'valid'),
+      { expectRuleFor: ['Conv2DBackpropInput'] },
+    );
+    check(
+      [
+        [1, 3, 3, 2],
+        [2, 2, 3, 2],
+      ],
+      (y, f) => tf.conv2dTranspose(y as tf.Tensor4D, f as tf.Tensor4D, [1, 6, 6, 3], 2, 'same'),
+      { expectRuleFor: ['Conv2DBackpropInput'] },
+    );
+  });
+
   it('a small network: conv, pool, dense, softmax cross-entropy', () => {
     check([[2, 6, 6, 1], [3, 3, 1, 2], [8, 3], [3]], (x, f, w, b) => {
       const h = tf.relu(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'));
@@ -406,12 +729,12 @@ describe('batching rules', () => {
     const before = fallbacksOf('Cumsum');
     check([[2, 4]], (x) => tf.cumsum(tf.relu(x), 1));
     expect(fallbacksOf('Cumsum')).toBe(before + 1);
-    const tiles = fallbacksOf('Tile');
-    check([[2, 3]], (x) => tf.tile(x, [2, 2]));
-    expect(fallbacksOf('Tile')).toBe(tiles + 1);
+    const products = fallbacksOf('Prod');
+    check([[2, 3]], (x) => tf.prod(x, 1));
+    expect(fallbacksOf('Prod')).toBe(products + 1);
   });
 
-  it('multi-output kernels fall back correctly, unused outputs included', () => {
+  it('a multi-output kernel with an unused output', () => {
     check([[4, 3]], (x) => {
       const [a, , c] = tf.split(x, 3, 1);
       return tf.mul(a, c);
@@ -467,6 +790,33 @@ describe('batching rules', () => {
       'fusedConv2d__op',
       'logSoftmax__op',
       'softmaxCrossEntropy__op',
+      'GatherV2',
+      'SplitV',
+      'Unpack',
+      'Tile',
+      'PadV2',
+      'MirrorPad',
+      'ExpandDims',
+      'BroadcastTo',
+      'Reverse',
+      'Step',
+      'Sign',
+      'Floor',
+      'Ceil',
+      'Round',
+      'ZerosLike',
+      'OnesLike',
+      'Maximum',
+      'Minimum',
+      'Prelu',
+      'Pow',
+      'Select',
+      'Min',
+      'FusedBatchNorm',
+      'ResizeBilinear',
+      'ResizeNearestNeighbor',
+      'DepthwiseConv2dNative',
+      'Conv2DBackpropInput',
     ];
     expect([...BATCHED_KERNELS].sort()).toEqual([...covered].sort());
   });

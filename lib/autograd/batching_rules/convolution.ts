@@ -209,7 +209,102 @@ const fusedConv2d: BatchingRule = (node, dys, names, k) => {
   return out;
 };
 
+/**
+ * DepthwiseConv2dNative (NHWC, dilation 1, as tfjs's gradient requires): the input gradient folds
+ * the k rows into the batch; the filter gradient, separable per output channel `c·M + m`, takes the
+ * k rows as k times the channel multiplier M.
+ */
+const depthwiseConv2d: BatchingRule = (node, dys, names, k) => {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  const filter = savedInput(node, 'filter');
+  const attrs = node.attrs;
+  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
+    return undefined;
+  }
+  if (!dilationsAreOne(attrs.dilations) || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+    return undefined;
+  }
+  const kernels = ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'];
+  if (!hasKernels(...kernels)) return undefined;
+  const common = {
+    strides: attrs.strides,
+    pad: attrs.pad,
+    dimRoundingMode: attrs.dimRoundingMode,
+    dilations: attrs.dilations ?? [1, 1],
+  };
+  const [n, oh, ow] = dy.shape.slice(1);
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('x')) {
+    const folded = tf.reshape(dy, [k * n, oh, ow, dy.shape[4] as number]);
+    const inputShape = [k * x.shape[0], ...x.shape.slice(1)];
+    const dx = runKernel(kernels[0], { dy: folded, filter }, { ...common, inputShape });
+    out.x = tf.reshape(dx, [k, ...x.shape]);
+  }
+  if (names.includes('filter')) {
+    const [fh, fw, c, m] = filter.shape;
+    const perChannel = tf.reshape(dy, [k, n, oh, ow, c, m]);
+    const widened = tf.reshape(tf.transpose(perChannel, [1, 2, 3, 4, 0, 5]), [
+      n,
+      oh,
+      ow,
+      c * k * m,
+    ]);
+    const dw = runKernel(
+      kernels[1],
+      { x, dy: widened },
+      { ...common, filterShape: [fh, fw, c, k * m] },
+    );
+    out.filter = tf.transpose(tf.reshape(dw, [fh, fw, c, k, m]), [3, 0, 1, 2, 4]);
+  }
+  return out;
+};
+
+/**
+ * Conv2DBackpropInput (`tf.conv2dTranspose`, NHWC): its gradient with respect to its `dy` input is
+ * a convolution (the k rows as k more images), with respect to the filter a filter gradient whose
+ * input varies by row (the k rows as k times the input channels).
+ */
+const conv2dBackpropInput: BatchingRule = (node, dys, names, k) => {
+  const ddx = only(node, dys);
+  const dy = savedInput(node, 'dy');
+  const filter = savedInput(node, 'filter');
+  const attrs = node.attrs;
+  if (ddx === undefined || dy === undefined || filter === undefined || attrs === undefined) {
+    return undefined;
+  }
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC' || !hasKernels('Conv2D', 'Conv2DBackpropFilter')) {
+    return undefined;
+  }
+  const common = {
+    strides: attrs.strides,
+    pad: attrs.pad,
+    dataFormat: 'NHWC',
+    dimRoundingMode: attrs.dimRoundingMode,
+  };
+  const [n, h, w, c] = ddx.shape.slice(1);
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('dy')) {
+    const folded = tf.reshape(ddx, [k * n, h, w, c]);
+    const y = runKernel('Conv2D', { x: folded, filter }, { ...common, dilations: [1, 1] });
+    out.dy = tf.reshape(y, [k, ...dy.shape]);
+  }
+  if (names.includes('filter')) {
+    const [fh, fw, , f] = filter.shape;
+    const widened = tf.reshape(tf.transpose(ddx, [1, 2, 3, 0, 4]), [n, h, w, k * c]);
+    const dw = runKernel(
+      'Conv2DBackpropFilter',
+      { x: widened, dy },
+      { ...common, filterShape: [fh, fw, k * c, f] },
+    );
+    out.filter = tf.transpose(tf.reshape(dw, [fh, fw, k, c, f]), [2, 0, 1, 3, 4]);
+  }
+  return out;
+};
+
 export const CONVOLUTION_RULES: Record<string, BatchingRule> = {
   Conv2D: conv2d,
   fusedConv2d__op: fusedConv2d,
+  DepthwiseConv2dNative: depthwiseConv2d,
+  Conv2DBackpropInput: conv2dBackpropInput,
 };
