@@ -11,12 +11,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { TapeNode } from './tfjs_internals';
 import {
   axesOf,
+  expandTo,
   hasKernels,
   only,
   repeatBatch,
   runKernel,
   savedInput,
   savedOutput,
+  transpose,
   unbroadcast,
   unreduce,
   type BatchingRule,
@@ -51,7 +53,7 @@ const structural: Record<string, BatchingRule> = {
     if (dy === undefined || perm === undefined) return undefined;
     const inverse = new Array<number>(perm.length);
     perm.forEach((p, i) => (inverse[p] = i));
-    return { x: tf.transpose(dy, [0, ...inverse.map((p) => p + 1)]) };
+    return { x: transpose(dy, [0, ...inverse.map((p) => p + 1)]) };
   },
   Concat: (node, dys, names) => {
     const dy = only(node, dys);
@@ -95,21 +97,21 @@ const structural: Record<string, BatchingRule> = {
     x.shape.forEach((s, i) => paddings.push([begin[i], s - begin[i] - size[i]]));
     return { x: tf.pad(dy, paddings) };
   },
-  Sum: (node, dys, _names, k) => {
+  Sum: (node, dys) => {
     const dy = only(node, dys);
     const x = node.inputs.x;
     if (dy === undefined) return undefined;
     const axes = axesOf(node.attrs?.axis, x.rank);
-    return { x: tf.broadcastTo(unreduce(dy, x.shape, axes), [k, ...x.shape]) };
+    return { x: expandTo(unreduce(dy, x.shape, axes), x.shape) };
   },
-  Mean: (node, dys, _names, k) => {
+  Mean: (node, dys) => {
     const dy = only(node, dys);
     const x = node.inputs.x;
     if (dy === undefined) return undefined;
     const axes = axesOf(node.attrs?.axis, x.rank);
     const count = axes.reduce((n, a) => n * x.shape[a], 1);
     return {
-      x: tf.div(tf.broadcastTo(unreduce(dy, x.shape, axes), [k, ...x.shape]), count),
+      x: tf.div(expandTo(unreduce(dy, x.shape, axes), x.shape), count),
     };
   },
   AddN: (node, dys, names) => {
@@ -408,6 +410,14 @@ const maxPool: BatchingRule = (node, dys, _names, k) => {
   }
   if (!hasKernels('MaxPoolGrad')) return undefined;
   const { filterSize, strides, pad, dimRoundingMode } = node.attrs;
+  const attrs = { filterSize, strides, pad, dimRoundingMode };
+  const tiled = tiledPool(x.shape as [number, number, number, number], attrs);
+  if (tiled !== undefined) {
+    // Disjoint windows: the kernel's choice of each window's maximum, once (the gradient of
+    // ones), then each row's dy copied over its window and kept there.
+    const chosen = runKernel('MaxPoolGrad', { dy: tf.onesLike(y), input: x, output: y }, attrs);
+    return { x: tf.mul(spreadOverWindows(dy, x.shape, tiled), chosen) };
+  }
   const dx = runKernel(
     'MaxPoolGrad',
     {
@@ -415,10 +425,66 @@ const maxPool: BatchingRule = (node, dys, _names, k) => {
       input: repeatBatch(x, k),
       output: repeatBatch(y, k),
     },
-    { filterSize, strides, pad, dimRoundingMode },
+    attrs,
   );
   return { x: tf.reshape(dx, [k, ...x.shape]) };
 };
+
+/**
+ * The window size of a 2-D pooling whose windows tile the input from its top-left corner without
+ * overlapping (strides equal to the window, no leading padding: `maxPooling2d`'s default), or
+ * undefined.
+ */
+function tiledPool(
+  shape: [number, number, number, number],
+  attrs: Record<string, unknown>,
+): [number, number] | undefined {
+  try {
+    const info = tf.backend_util.computePool2DInfo(
+      shape,
+      attrs.filterSize as [number, number],
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as 'valid',
+      attrs.dimRoundingMode as 'floor',
+    );
+    const disjoint =
+      info.strideHeight === info.filterHeight &&
+      info.strideWidth === info.filterWidth &&
+      info.padInfo.top === 0 &&
+      info.padInfo.left === 0;
+    return disjoint ? [info.filterHeight, info.filterWidth] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Batched `dy` (`[k, n, oh, ow, c]`) of a pooling over disjoint `[fh, fw]` windows, each value
+ * copied over its window (a product with ones: exact), cropped or zero-padded to the input's
+ * `[n, h, w, c]`.
+ */
+function spreadOverWindows(dy: tf.Tensor, shape: number[], [fh, fw]: [number, number]): tf.Tensor {
+  const [k, n, oh, ow, c] = dy.shape;
+  const [, h, w] = shape;
+  const copies = tf.mul(tf.reshape(dy, [k * n * oh, 1, ow, 1, c]), tf.ones([1, fh, 1, fw, 1]));
+  const spread = tf.reshape(copies, [k, n, oh * fh, ow * fw, c]);
+  const cropped =
+    oh * fh <= h && ow * fw <= w
+      ? spread
+      : tf.slice(spread, 0, [k, n, Math.min(h, oh * fh), Math.min(w, ow * fw), c]);
+  const rows = h - cropped.shape[2]!;
+  const columns = w - cropped.shape[3]!;
+  return rows === 0 && columns === 0
+    ? cropped
+    : tf.pad(cropped, [
+        [0, 0],
+        [0, 0],
+        [0, rows],
+        [0, columns],
+        [0, 0],
+      ]);
+}
 
 const avgPool: BatchingRule = (node, dys, _names, k) => {
   const dy = only(node, dys);

@@ -12,6 +12,7 @@ import {
   fallbackCounts,
   record,
 } from '../../lib/autograd';
+import { transpose } from '../../lib/autograd/batching_rules/common';
 
 const K = 3;
 
@@ -296,6 +297,24 @@ describe('batching rules', () => {
     check([[2, 5, 5, 2]], (x) => tf.avgPool(x as tf.Tensor4D, 3, 2, 'same'), {
       expectRuleFor: ['AvgPool'],
     });
+  });
+
+  it('MaxPool over disjoint windows (leftover rows, same padding, ties) and overlapping ones', () => {
+    for (const [shape, size, stride, pad] of [
+      [[2, 5, 5, 3], 2, 2, 'valid'],
+      [[2, 5, 5, 3], 2, 2, 'same'],
+      [[2, 6, 4, 2], [3, 2], [3, 2], 'valid'],
+      [[2, 5, 5, 2], 3, 2, 'valid'],
+      [[2, 6, 6, 2], 3, 1, 'same'],
+    ] as [number[], number | [number, number], number | [number, number], 'valid' | 'same'][]) {
+      check([shape], (x) => tf.maxPool(x as tf.Tensor4D, size, stride, pad), {
+        expectRuleFor: ['MaxPool'],
+      });
+      // After a relu, many windows hold several zeros: the kernel's own choice of maximum counts.
+      check([shape], (x) => tf.maxPool(tf.relu(x) as tf.Tensor4D, size, stride, pad), {
+        expectRuleFor: ['MaxPool'],
+      });
+    }
   });
 
   it('the custom op of tf.losses.softmaxCrossEntropy, per instance and reduced', () => {
@@ -739,6 +758,26 @@ describe('batching rules', () => {
       const [a, , c] = tf.split(x, 3, 1);
       return tf.mul(a, c);
     });
+  });
+
+  it("the rules' transpose (axes that stay together merged first) is tf.transpose", () => {
+    const x = values([2, 3, 4, 5, 6], 3);
+    for (const perm of [
+      [1, 2, 3, 0, 4],
+      [3, 0, 1, 2, 4],
+      [0, 1, 2, 3, 4],
+      [4, 3, 2, 1, 0],
+      [2, 3, 0, 1, 4],
+      [0, 2, 1, 3, 4],
+    ]) {
+      tf.tidy(() => {
+        const expected = tf.transpose(x, perm);
+        const actual = transpose(x, perm);
+        expect(actual.shape).toEqual(expected.shape);
+        expect(tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]).toBe(0);
+      });
+    }
+    x.dispose();
   });
 
   it('every kernel named as batched has a spec above', () => {

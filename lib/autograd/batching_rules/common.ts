@@ -130,13 +130,46 @@ export function hasKernels(...names: string[]): boolean {
   return names.every((name) => tf.getKernel(name, backend) !== undefined);
 }
 
-/** Repeats `t` k times along its first axis (the k rows as k more images). */
+/**
+ * Repeats `t` k times along its first axis (the k rows as k more images). A concatenation: the
+ * wasm backend's Tile (and broadcastTo, built on it) is about a hundred times slower.
+ */
 export function repeatBatch(t: tf.Tensor, k: number): tf.Tensor {
-  return k === 1 ? t : tf.tile(t, [k, ...t.shape.slice(1).map(() => 1)]);
+  return k === 1 ? t : tf.concat(new Array<tf.Tensor>(k).fill(t), 0);
+}
+
+/**
+ * Batched `t` (`[k, ...]`, size 1 on the axes to fill) broadcast to `[k, ...shape]`, as tfjs's
+ * own reduction gradients do it (times ones: exact), not by `tf.broadcastTo` (a Tile, slow on
+ * wasm).
+ */
+export function expandTo(t: tf.Tensor, shape: number[]): tf.Tensor {
+  return tf.mul(t, tf.ones(shape));
 }
 
 /** True if every input in `names` has the shape of the node's (only) output. */
 export function unbroadcastNames(node: TapeNode, names: string[]): boolean {
   const outShape = node.outputs[0].shape;
   return names.every((name) => tf.util.arraysEqual(node.inputs[name].shape, outShape));
+}
+
+/**
+ * `tf.transpose(x, perm)` with the input axes that stay together (consecutive, in order) merged
+ * first: the same result, but the k rows' transposes are mostly of rank 5 or 6, and the wasm
+ * backend transposes those about twenty times slower than the rank-3 transpose they reduce to.
+ */
+export function transpose(x: tf.Tensor, perm: number[]): tf.Tensor {
+  const groups: number[][] = [];
+  for (const axis of perm) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[last.length - 1] + 1 === axis) last.push(axis);
+    else groups.push([axis]);
+  }
+  if (groups.length === perm.length) return tf.transpose(x, perm);
+  const outShape = perm.map((axis) => x.shape[axis]);
+  const inInputOrder = [...groups].sort((g, h) => g[0] - h[0]);
+  const reducedShape = inInputOrder.map((g) => g.reduce((n, axis) => n * x.shape[axis], 1));
+  const reducedPerm = groups.map((g) => inInputOrder.indexOf(g));
+  if (reducedPerm.every((axis, i) => axis === i)) return tf.reshape(x, outShape);
+  return tf.reshape(tf.transpose(tf.reshape(x, reducedShape), reducedPerm), outShape);
 }

@@ -13,6 +13,7 @@ import {
   runKernel,
   savedInput,
   savedOutput,
+  transpose,
   unbroadcast,
   type BatchingRule,
 } from './common';
@@ -57,14 +58,14 @@ function conv2dGradients(
     // The filter gradient is separable per output channel: the k rows become k·F output channels.
     const [kh, kw, c, f] = filter.shape;
     const channelsLast = nchw
-      ? tf.reshape(tf.transpose(dy, [1, 0, 2, 3, 4]), [n, k * f, rest[1], rest[2]])
-      : tf.reshape(tf.transpose(dy, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], k * f]);
+      ? tf.reshape(transpose(dy, [1, 0, 2, 3, 4]), [n, k * f, rest[1], rest[2]])
+      : tf.reshape(transpose(dy, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], k * f]);
     const dw = runKernel(
       'Conv2DBackpropFilter',
       { x, dy: channelsLast },
       { ...attrs, filterShape: [kh, kw, c, k * f] },
     );
-    out.filter = tf.transpose(tf.reshape(dw, [kh, kw, c, k, f]), [3, 0, 1, 2, 4]);
+    out.filter = transpose(tf.reshape(dw, [kh, kw, c, k, f]), [3, 0, 1, 2, 4]);
   }
   return out;
 }
@@ -244,18 +245,13 @@ const depthwiseConv2d: BatchingRule = (node, dys, names, k) => {
   if (names.includes('filter')) {
     const [fh, fw, c, m] = filter.shape;
     const perChannel = tf.reshape(dy, [k, n, oh, ow, c, m]);
-    const widened = tf.reshape(tf.transpose(perChannel, [1, 2, 3, 4, 0, 5]), [
-      n,
-      oh,
-      ow,
-      c * k * m,
-    ]);
+    const widened = tf.reshape(transpose(perChannel, [1, 2, 3, 4, 0, 5]), [n, oh, ow, c * k * m]);
     const dw = runKernel(
       kernels[1],
       { x, dy: widened },
       { ...common, filterShape: [fh, fw, c, k * m] },
     );
-    out.filter = tf.transpose(tf.reshape(dw, [fh, fw, c, k, m]), [3, 0, 1, 2, 4]);
+    out.filter = transpose(tf.reshape(dw, [fh, fw, c, k, m]), [3, 0, 1, 2, 4]);
   }
   return out;
 };
@@ -291,13 +287,13 @@ const conv2dBackpropInput: BatchingRule = (node, dys, names, k) => {
   }
   if (names.includes('filter')) {
     const [fh, fw, , f] = filter.shape;
-    const widened = tf.reshape(tf.transpose(ddx, [1, 2, 3, 0, 4]), [n, h, w, k * c]);
+    const widened = tf.reshape(transpose(ddx, [1, 2, 3, 0, 4]), [n, h, w, k * c]);
     const dw = runKernel(
       'Conv2DBackpropFilter',
       { x: widened, dy },
       { ...common, filterShape: [fh, fw, k * c, f] },
     );
-    out.filter = tf.transpose(tf.reshape(dw, [fh, fw, k, c, f]), [2, 0, 1, 3, 4]);
+    out.filter = transpose(tf.reshape(dw, [fh, fw, k, c, f]), [2, 0, 1, 3, 4]);
   }
   return out;
 };

@@ -4,7 +4,15 @@
  * is zero (rounding, signs, steps).
  */
 import * as tf from '@tensorflow/tfjs';
-import { axesOf, everyOutput, hasKernels, only, savedInput, type BatchingRule } from './common';
+import {
+  axesOf,
+  everyOutput,
+  hasKernels,
+  only,
+  savedInput,
+  transpose,
+  type BatchingRule,
+} from './common';
 
 /**
  * GatherV2 (`tf.gather`, embeddings): the rows of `dy` taken at each index are summed back into
@@ -23,7 +31,7 @@ const gatherV2: BatchingRule = (node, dys, names, k) => {
   const inner = x.shape.slice(axis + 1).reduce((n, s) => n * s, 1);
   const values = tf.reshape(dy, [k, outer, indices.size, inner]);
   const flatIndices = tf.reshape(indices, [indices.size]) as tf.Tensor1D;
-  const byIndex = tf.transpose(values, [2, 0, 1, 3]);
+  const byIndex = transpose(values, [2, 0, 1, 3]);
   // The wasm backend has no UnsortedSegmentSum: there the sum is a product with the one-hot
   // matrix of the indices (exact: its entries are 0 and 1).
   const summed = hasKernels('UnsortedSegmentSum')
@@ -37,7 +45,7 @@ const gatherV2: BatchingRule = (node, dys, names, k) => {
         ),
         [x.shape[axis], k, outer, inner],
       );
-  return { x: tf.reshape(tf.transpose(summed, [1, 2, 0, 3]), [k, ...x.shape]) };
+  return { x: tf.reshape(transpose(summed, [1, 2, 0, 3]), [k, ...x.shape]) };
 };
 
 /** SplitV (`tf.split`, the gates of LSTM and GRU cells): the output gradients joined back. */
