@@ -146,6 +146,16 @@ const ELEMENTWISE_UNARY = [
   'Reciprocal',
   'Erf',
   'Cast',
+  'Tan',
+  'Sinh',
+  'Cosh',
+  'Asin',
+  'Acos',
+  'Atan',
+  'Asinh',
+  'Acosh',
+  'Atanh',
+  'Expm1',
 ];
 
 const elementwiseUnary: BatchingRule = (node, dys) => {

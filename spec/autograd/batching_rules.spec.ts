@@ -222,6 +222,21 @@ describe('batching rules', () => {
     check([[2, 5]], (x) => op(x), { lo: 0.5, hi: 2, expectRuleFor: [kernel] });
   });
 
+  it.each([
+    ['Tan', tf.tan, -1, 1],
+    ['Sinh', tf.sinh, -1, 1],
+    ['Cosh', tf.cosh, -1, 1],
+    ['Asin', tf.asin, -0.6, 0.6],
+    ['Acos', tf.acos, -0.6, 0.6],
+    ['Atan', tf.atan, -1, 1],
+    ['Asinh', tf.asinh, -1, 1],
+    ['Acosh', tf.acosh, 1.2, 2],
+    ['Atanh', tf.atanh, -0.6, 0.6],
+    ['Expm1', tf.expm1, -1, 1],
+  ] as [string, (x: tf.Tensor) => tf.Tensor, number, number][])('%s', (kernel, op, lo, hi) => {
+    check([[2, 5]], (x) => op(x), { lo, hi, expectRuleFor: [kernel] });
+  });
+
   it('Reshape, Transpose, Concat, Pack, Slice', () => {
     check([[2, 6]], (x) => tf.reshape(x, [3, 4]), { expectRuleFor: ['Reshape'] });
     check([[2, 3, 4]], (x) => tf.transpose(x, [2, 0, 1]), { expectRuleFor: ['Transpose'] });
@@ -856,6 +871,16 @@ describe('batching rules', () => {
       'ResizeNearestNeighbor',
       'DepthwiseConv2dNative',
       'Conv2DBackpropInput',
+      'Tan',
+      'Sinh',
+      'Cosh',
+      'Asin',
+      'Acos',
+      'Atan',
+      'Asinh',
+      'Acosh',
+      'Atanh',
+      'Expm1',
     ];
     expect([...BATCHED_KERNELS].sort()).toEqual([...covered].sort());
   });
