@@ -39,6 +39,11 @@ const structural: Record<string, BatchingRule> = {
     const dy = only(node, dys);
     return dy && { x: tf.reshape(dy, [k, ...node.inputs.x.shape]) };
   },
+  // tfjs passes dy through a cast unchanged, whatever the dtypes (an int index cast to float).
+  Cast: (node, dys) => {
+    const dy = only(node, dys);
+    return dy && { x: dy.clone() };
+  },
   Identity: (node, dys) => {
     const dy = only(node, dys);
     return dy && { x: dy.clone() };
@@ -145,7 +150,6 @@ const ELEMENTWISE_UNARY = [
   'Cos',
   'Reciprocal',
   'Erf',
-  'Cast',
   'Tan',
   'Sinh',
   'Cosh',

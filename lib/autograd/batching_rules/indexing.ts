@@ -118,15 +118,42 @@ const reverse: BatchingRule = (node, dys) => {
   return { x: tf.reverse(dy, axes) };
 };
 
-/** Kernels whose gradient tfjs defines as zero (piecewise constant functions). */
-const ZERO_GRADIENT = ['Step', 'Sign', 'Floor', 'Ceil', 'Round', 'ZerosLike', 'OnesLike'];
+/**
+ * Kernels whose gradient tfjs defines as zero (piecewise constant functions, comparisons, index
+ * outputs), a pseudo-label's `argMax` and `oneHot` included.
+ */
+const ZERO_GRADIENT = [
+  'Step',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'ZerosLike',
+  'OnesLike',
+  'IsNan',
+  'IsInf',
+  'IsFinite',
+  'ArgMax',
+  'ArgMin',
+  'GreaterEqual',
+  'OneHot',
+];
 
-const zeroGradient: BatchingRule = (node, dys, _names, k) => {
+const zeroGradient: BatchingRule = (node, _dys, names, k) =>
+  Object.fromEntries(names.map((name) => [name, tf.zeros([k, ...node.inputs[name].shape])]));
+
+/**
+ * Cumsum along the last axis: the reverse cumulative sum of `dy` (tfjs's gradient mis-permutes
+ * its result along any other axis, where the fallback reproduces it).
+ */
+const cumsum: BatchingRule = (node, dys) => {
   const dy = only(node, dys);
   const x = node.inputs.x;
-  if (dy === undefined || x === undefined) return undefined;
-  // tfjs's `zerosLike(dy)`: the output's shape, which is the input's.
-  return { x: tf.zeros([k, ...node.outputs[0].shape]) };
+  const attrs = node.attrs;
+  if (dy === undefined || attrs === undefined) return undefined;
+  const [axis] = axesOf(attrs.axis ?? 0, x.rank);
+  if (axis !== x.rank - 1) return undefined;
+  return { x: tf.cumsum(dy, axis + 1, attrs.exclusive === true, attrs.reverse !== true) };
 };
 
 export const INDEXING_RULES: Record<string, BatchingRule> = {
@@ -139,5 +166,6 @@ export const INDEXING_RULES: Record<string, BatchingRule> = {
   ExpandDims: expandDims,
   BroadcastTo: broadcastTo,
   Reverse: reverse,
+  Cumsum: cumsum,
   ...Object.fromEntries(ZERO_GRADIENT.map((name) => [name, zeroGradient])),
 };

@@ -79,12 +79,16 @@ const pow: BatchingRule = (node, dys, names) => {
 };
 
 /** Select (`tf.where`): `t` takes `dy` where the condition holds, `e` elsewhere. */
-const select: BatchingRule = (node, dys, names) => {
+const select: BatchingRule = (node, dys, names, k) => {
   const dy = only(node, dys);
   const condition = savedInput(node, 'condition');
-  if (dy === undefined || condition === undefined || names.includes('condition')) return undefined;
-  if (!unbroadcastNames(node, names)) return undefined;
+  const values = names.filter((name) => name !== 'condition');
+  if (dy === undefined || condition === undefined || !unbroadcastNames(node, values)) {
+    return undefined;
+  }
   const out: Record<string, tf.Tensor> = {};
+  // The condition's gradient is zero, as tfjs's.
+  if (names.includes('condition')) out.condition = tf.zeros([k, ...condition.shape]);
   if (names.includes('t')) out.t = tf.mul(dy, tf.cast(condition, 'float32'));
   if (names.includes('e')) out.e = tf.mul(dy, tf.cast(tf.logicalNot(condition), 'float32'));
   return out;
@@ -102,6 +106,47 @@ const min: BatchingRule = (node, dys) => {
   return { x: tf.mul(unreduce(dy, x.shape, axes), mask) };
 };
 
+/** Atan2, Mod and FloorDiv with broadcasting, as tfjs's gradients. */
+const atan2: BatchingRule = (node, dys, names) => {
+  const dy = only(node, dys);
+  const a = savedInput(node, 'a');
+  const b = savedInput(node, 'b');
+  if (dy === undefined || a === undefined || b === undefined) return undefined;
+  const d = tf.add(tf.square(a), tf.square(b));
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('a')) out.a = unbroadcast(tf.mul(dy, tf.div(b, d)), a.shape);
+  if (names.includes('b')) out.b = unbroadcast(tf.neg(tf.mul(dy, tf.div(a, d))), b.shape);
+  return out;
+};
+
+const mod: BatchingRule = (node, dys, names) => {
+  const dy = only(node, dys);
+  const a = savedInput(node, 'a');
+  const b = savedInput(node, 'b');
+  if (dy === undefined || a === undefined || b === undefined) return undefined;
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('a')) out.a = unbroadcast(dy, a.shape);
+  if (names.includes('b')) {
+    out.b = unbroadcast(tf.mul(dy, tf.neg(tf.floor(tf.div(a, b)))), b.shape);
+  }
+  return out;
+};
+
+const floorDiv: BatchingRule = (node, dys, names) => {
+  const dy = only(node, dys);
+  const a = savedInput(node, 'a');
+  const b = savedInput(node, 'b');
+  if (dy === undefined || a === undefined || b === undefined) return undefined;
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('a')) out.a = unbroadcast(tf.div(dy, tf.cast(b, 'float32')), a.shape);
+  if (names.includes('b')) {
+    // tfjs sums before dividing by b² (of b's shape).
+    const summed = unbroadcast(tf.mul(dy, tf.cast(a, 'float32')), b.shape);
+    out.b = tf.neg(tf.div(summed, tf.cast(tf.square(b), 'float32')));
+  }
+  return out;
+};
+
 export const SELECTION_RULES: Record<string, BatchingRule> = {
   Maximum: extremum(tf.greaterEqual, tf.less),
   Minimum: extremum(tf.lessEqual, tf.greater),
@@ -109,4 +154,7 @@ export const SELECTION_RULES: Record<string, BatchingRule> = {
   Pow: pow,
   Select: select,
   Min: min,
+  Atan2: atan2,
+  Mod: mod,
+  FloorDiv: floorDiv,
 };
