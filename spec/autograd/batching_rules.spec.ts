@@ -811,11 +811,20 @@ describe('batching rules', () => {
   });
 
   it('a kernel without a rule falls back to one pass per row, exactly', () => {
-    expect(BATCHED_KERNELS).not.toContain('Prod');
-    const products = fallbacksOf('Prod');
-    check([[2, 3]], (x) => tf.prod(tf.relu(x), 1));
-    check([[2, 3, 2]], (x) => tf.prod(x, [0, 2]));
-    expect(fallbacksOf('Prod')).toBe(products + 2);
+    expect(BATCHED_KERNELS).not.toContain('UnsortedSegmentSum');
+    const before = fallbacksOf('UnsortedSegmentSum');
+    const ids = () => tf.tensor1d([1, 0, 1, 2], 'int32');
+    check([[4, 3]], (x) => tf.unsortedSegmentSum(tf.relu(x), ids(), 3));
+    check([[4]], (x) => tf.unsortedSegmentSum(x, ids(), 4));
+    expect(fallbacksOf('UnsortedSegmentSum')).toBe(before + 2);
+  });
+
+  it('Prod over some axes, all, keeping dimensions, zeros included', () => {
+    check([[2, 3]], (x) => tf.prod(x, 1), { expectRuleFor: ['Prod'] });
+    check([[2, 3, 2]], (x) => tf.prod(x, [0, 2]), { expectRuleFor: ['Prod'] });
+    check([[2, 3, 2]], (x) => tf.prod(x, 1, true), { expectRuleFor: ['Prod'] });
+    check([[2, 3]], (x) => tf.prod(x), { expectRuleFor: ['Prod'] });
+    check([[2, 3]], (x) => tf.prod(tf.relu(x), 1), { expectRuleFor: ['Prod'] });
   });
 
   it('a multi-output kernel with an unused output', () => {
@@ -942,6 +951,7 @@ describe('batching rules', () => {
       'Atan2',
       'Mod',
       'FloorDiv',
+      'Prod',
     ];
     expect([...BATCHED_KERNELS].sort()).toEqual([...covered].sort());
   });

@@ -147,6 +147,20 @@ const floorDiv: BatchingRule = (node, dys, names) => {
   return out;
 };
 
+/**
+ * Prod: tfjs's gradient is `dy` (reduced axes put back) times a factor of x alone (the products
+ * of the other elements), so its gradient of ones gives that factor once.
+ */
+const prod: BatchingRule = (node, dys) => {
+  const dy = only(node, dys);
+  const x = node.inputs.x;
+  if (dy === undefined || node.gradient === undefined || x.dtype !== 'float32') return undefined;
+  const thunk = node.gradient([tf.ones(node.outputs[0].shape)]).x;
+  if (typeof thunk !== 'function') return undefined;
+  const axes = axesOf(node.attrs?.axis, x.rank);
+  return { x: tf.mul(unreduce(dy, x.shape, axes), thunk()) };
+};
+
 export const SELECTION_RULES: Record<string, BatchingRule> = {
   Maximum: extremum(tf.greaterEqual, tf.less),
   Minimum: extremum(tf.lessEqual, tf.greater),
@@ -157,4 +171,5 @@ export const SELECTION_RULES: Record<string, BatchingRule> = {
   Atan2: atan2,
   Mod: mod,
   FloorDiv: floorDiv,
+  Prod: prod,
 };
