@@ -30,6 +30,7 @@ import { INDEXING_RULES } from './batching_rules/indexing';
 import { SELECTION_RULES } from './batching_rules/selection';
 import { NORMALIZATION_RULES } from './batching_rules/normalization';
 import { RESIZE_RULES } from './batching_rules/resize';
+import { POOLING_3D_RULES } from './batching_rules/pooling_3d';
 
 export { savedInput, unbroadcast, type BatchingRule } from './batching_rules/common';
 
@@ -558,6 +559,7 @@ const RULES: Record<string, BatchingRule> = {
   ...SELECTION_RULES,
   ...NORMALIZATION_RULES,
   ...RESIZE_RULES,
+  ...POOLING_3D_RULES,
   ...structural,
   ...binary,
   ...Object.fromEntries(ELEMENTWISE_UNARY.map((name) => [name, elementwiseUnary])),

@@ -332,6 +332,34 @@ describe('batching rules', () => {
     }
   });
 
+  it('Conv3D, MaxPool3D and AvgPool3D', () => {
+    check(
+      [
+        [2, 4, 4, 4, 2],
+        [2, 3, 2, 2, 3],
+      ],
+      (x, f) => tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, 1, 'valid'),
+      { expectRuleFor: ['Conv3D'] },
+    );
+    check(
+      [
+        [1, 5, 4, 4, 1],
+        [3, 3, 3, 1, 2],
+      ],
+      (x, f) => tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, 2, 'same'),
+      { expectRuleFor: ['Conv3D'] },
+    );
+    check([[2, 4, 4, 4, 2]], (x) => tf.maxPool3d(x as tf.Tensor5D, 2, 2, 'valid'), {
+      expectRuleFor: ['MaxPool3D'],
+    });
+    check([[2, 5, 4, 4, 2]], (x) => tf.maxPool3d(tf.relu(x) as tf.Tensor5D, 3, 1, 'same'), {
+      expectRuleFor: ['MaxPool3D'],
+    });
+    check([[2, 4, 5, 4, 2]], (x) => tf.avgPool3d(x as tf.Tensor5D, 2, [2, 1, 2], 'same'), {
+      expectRuleFor: ['AvgPool3D'],
+    });
+  });
+
   it('the custom op of tf.losses.softmaxCrossEntropy, per instance and reduced', () => {
     const NONE = tf.Reduction.NONE;
     const labels = () => tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3);
@@ -952,6 +980,9 @@ describe('batching rules', () => {
       'Mod',
       'FloorDiv',
       'Prod',
+      'Conv3D',
+      'MaxPool3D',
+      'AvgPool3D',
     ];
     expect([...BATCHED_KERNELS].sort()).toEqual([...covered].sort());
   });

@@ -42,6 +42,9 @@ const SAVED_INPUTS: Record<string, string[]> = {
   Conv2D: ['x', 'filter'],
   Conv2DBackpropInput: ['dy', 'filter'],
   DepthwiseConv2dNative: ['x', 'filter'],
+  Conv3D: ['x', 'filter'],
+  MaxPool3D: ['x'],
+  AvgPool3D: ['x'],
   MaxPool: ['x'],
   AvgPool: ['x'],
   Max: ['x'],
@@ -59,6 +62,7 @@ const SAVED_INPUTS: Record<string, string[]> = {
 /** Number of saved inputs before the saved outputs, per kernel saving outputs. */
 const SAVED_OUTPUT_OFFSET: Record<string, number> = {
   MaxPool: 1,
+  MaxPool3D: 1,
   Max: 1,
   Min: 1,
   Pow: 2,

@@ -298,9 +298,52 @@ const conv2dBackpropInput: BatchingRule = (node, dys, names, k) => {
   return out;
 };
 
+/**
+ * Conv3D (NDHWC, dilation 1, as tfjs's gradient requires): as Conv2D, the k rows as k more inputs
+ * for the input gradient and as k times the output channels for the filter gradient.
+ */
+const conv3d: BatchingRule = (node, dys, names, k) => {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  const filter = savedInput(node, 'filter');
+  const attrs = node.attrs;
+  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
+    return undefined;
+  }
+  if (!dilationsAreOne(attrs.dilations) || (attrs.dataFormat ?? 'NDHWC') !== 'NDHWC') {
+    return undefined;
+  }
+  if (!hasKernels('Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2')) return undefined;
+  const common = { strides: attrs.strides, pad: attrs.pad };
+  const [n, ...rest] = dy.shape.slice(1);
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('x')) {
+    const folded = tf.reshape(dy, [k * n, ...rest]);
+    const inputShape = [k * x.shape[0], ...x.shape.slice(1)];
+    const dx = runKernel(
+      'Conv3DBackpropInputV2',
+      { dy: folded, filter },
+      { ...common, inputShape },
+    );
+    out.x = tf.reshape(dx, [k, ...x.shape]);
+  }
+  if (names.includes('filter')) {
+    const [fd, fh, fw, c, f] = filter.shape;
+    const widened = tf.reshape(transpose(dy, [1, 2, 3, 4, 0, 5]), [n, ...rest.slice(0, 3), k * f]);
+    const dw = runKernel(
+      'Conv3DBackpropFilterV2',
+      { x, dy: widened },
+      { ...common, filterShape: [fd, fh, fw, c, k * f] },
+    );
+    out.filter = transpose(tf.reshape(dw, [fd, fh, fw, c, k, f]), [4, 0, 1, 2, 3, 5]);
+  }
+  return out;
+};
+
 export const CONVOLUTION_RULES: Record<string, BatchingRule> = {
   Conv2D: conv2d,
   fusedConv2d__op: fusedConv2d,
   DepthwiseConv2dNative: depthwiseConv2d,
   Conv2DBackpropInput: conv2dBackpropInput,
+  Conv3D: conv3d,
 };
