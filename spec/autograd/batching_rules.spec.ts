@@ -839,12 +839,41 @@ describe('batching rules', () => {
   });
 
   it('a kernel without a rule falls back to one pass per row, exactly', () => {
-    expect(BATCHED_KERNELS).not.toContain('UnsortedSegmentSum');
-    const before = fallbacksOf('UnsortedSegmentSum');
-    const ids = () => tf.tensor1d([1, 0, 1, 2], 'int32');
-    check([[4, 3]], (x) => tf.unsortedSegmentSum(tf.relu(x), ids(), 3));
-    check([[4]], (x) => tf.unsortedSegmentSum(x, ids(), 4));
-    expect(fallbacksOf('UnsortedSegmentSum')).toBe(before + 2);
+    expect(BATCHED_KERNELS).not.toContain('SpaceToBatchND');
+    const before = fallbacksOf('SpaceToBatchND');
+    check([[2, 4, 4, 1]], (x) =>
+      tf.spaceToBatchND(
+        tf.relu(x),
+        [2, 2],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+      ),
+    );
+    check([[1, 2, 3, 2]], (x) =>
+      tf.spaceToBatchND(
+        x,
+        [2, 2],
+        [
+          [1, 1],
+          [0, 1],
+        ],
+      ),
+    );
+    expect(fallbacksOf('SpaceToBatchND')).toBe(before + 2);
+  });
+
+  it('UnsortedSegmentSum, negative segment ids included, and LRN', () => {
+    check([[4, 3]], (x) => tf.unsortedSegmentSum(x, tf.tensor1d([1, 0, 1, 2], 'int32'), 3), {
+      expectRuleFor: ['UnsortedSegmentSum'],
+    });
+    check([[5]], (x) => tf.unsortedSegmentSum(x, tf.tensor1d([3, -1, 0, 3, 1], 'int32'), 4), {
+      expectRuleFor: ['UnsortedSegmentSum'],
+    });
+    check([[2, 3, 3, 5]], (x) => tf.localResponseNormalization(x as tf.Tensor4D, 2, 1, 0.5, 0.75), {
+      expectRuleFor: ['LRN'],
+    });
   });
 
   it('Prod over some axes, all, keeping dimensions, zeros included', () => {
@@ -983,6 +1012,8 @@ describe('batching rules', () => {
       'Conv3D',
       'MaxPool3D',
       'AvgPool3D',
+      'UnsortedSegmentSum',
+      'LRN',
     ];
     expect([...BATCHED_KERNELS].sort()).toEqual([...covered].sort());
   });

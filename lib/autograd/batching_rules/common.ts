@@ -50,6 +50,8 @@ const SAVED_INPUTS: Record<string, string[]> = {
   Max: ['x'],
   Min: ['x'],
   GatherV2: ['x', 'indices'],
+  UnsortedSegmentSum: ['segmentIds'],
+  LRN: ['x'],
   Tile: ['x'],
   ResizeBilinear: ['images'],
   ResizeNearestNeighbor: ['images'],
@@ -63,6 +65,7 @@ const SAVED_INPUTS: Record<string, string[]> = {
 const SAVED_OUTPUT_OFFSET: Record<string, number> = {
   MaxPool: 1,
   MaxPool3D: 1,
+  LRN: 1,
   Max: 1,
   Min: 1,
   Pow: 2,

@@ -48,6 +48,25 @@ const gatherV2: BatchingRule = (node, dys, names, k) => {
   return { x: tf.reshape(transpose(summed, [1, 2, 0, 3]), [k, ...x.shape]) };
 };
 
+/**
+ * UnsortedSegmentSum: each input row takes the gradient of its segment, zero for a negative
+ * segment id (tfjs's `gatherDropNegatives`), for all k rows at once.
+ */
+const unsortedSegmentSum: BatchingRule = (node, dys, names) => {
+  const dy = only(node, dys);
+  const ids = savedInput(node, 'segmentIds');
+  if (dy === undefined || ids === undefined || ids.rank !== 1 || names.includes('segmentIds')) {
+    return undefined;
+  }
+  const gathered = tf.gather(dy, tf.maximum(ids, tf.zerosLike(ids)), 1);
+  const kept = tf.reshape(tf.greaterEqual(ids, tf.scalar(0, 'int32')), [
+    1,
+    ids.size,
+    ...gathered.shape.slice(2).map(() => 1),
+  ]);
+  return { x: tf.where(kept, gathered, tf.zerosLike(gathered)) };
+};
+
 /** SplitV (`tf.split`, the gates of LSTM and GRU cells): the output gradients joined back. */
 const splitV: BatchingRule = (node, dys, _names, k) => {
   const x = node.inputs.x;
@@ -158,6 +177,7 @@ const cumsum: BatchingRule = (node, dys) => {
 
 export const INDEXING_RULES: Record<string, BatchingRule> = {
   GatherV2: gatherV2,
+  UnsortedSegmentSum: unsortedSegmentSum,
   SplitV: splitV,
   Unpack: unpack,
   Tile: tile,

@@ -1,9 +1,18 @@
 /**
- * The batching rule of `FusedBatchNorm` (`tf.batchNorm`: batch normalization in inference mode,
- * and layer normalization, whose moments `tf.layers` tiles to the input's shape).
+ * The batching rules of `FusedBatchNorm` (`tf.batchNorm`: batch normalization in inference mode,
+ * and layer normalization, whose moments `tf.layers` tiles to the input's shape) and `LRN`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { only, savedInput, unbroadcast, type BatchingRule } from './common';
+import {
+  hasKernels,
+  only,
+  repeatBatch,
+  runKernel,
+  savedInput,
+  savedOutput,
+  unbroadcast,
+  type BatchingRule,
+} from './common';
 
 /**
  * tfjs's gradient of `(x − mean) · rsqrt(variance + ε) · scale + offset`, with the factors computed
@@ -48,6 +57,29 @@ const fusedBatchNorm: BatchingRule = (node, dys, names) => {
   return out;
 };
 
+/** LRN (local response normalization): its gradient kernel works image by image. */
+const lrn: BatchingRule = (node, dys, _names, k) => {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  const y = savedOutput(node);
+  if (dy === undefined || x === undefined || y === undefined || node.attrs === undefined) {
+    return undefined;
+  }
+  if (!hasKernels('LRNGrad')) return undefined;
+  const { depthRadius, bias, alpha, beta } = node.attrs;
+  const dx = runKernel(
+    'LRNGrad',
+    {
+      x: repeatBatch(x, k),
+      y: repeatBatch(y, k),
+      dy: tf.reshape(dy, [k * x.shape[0], ...x.shape.slice(1)]),
+    },
+    { depthRadius, bias, alpha, beta },
+  );
+  return { x: tf.reshape(dx, [k, ...x.shape]) };
+};
+
 export const NORMALIZATION_RULES: Record<string, BatchingRule> = {
   FusedBatchNorm: fusedBatchNorm,
+  LRN: lrn,
 };
