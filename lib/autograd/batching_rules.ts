@@ -6,6 +6,11 @@
  * `gradients/*_grad.js`) with the extra axis carried through. A kernel without a rule (or in a
  * configuration a rule does not cover) is handled by the caller, one row at a time, through the
  * kernel's own gradient function: always exact.
+ *
+ * This file holds the rules of the kernels of plain MLPs (matmuls, broadcasting arithmetic,
+ * elementwise functions, reshapes, reductions, 2-D pooling, softmax) and the table of all of
+ * them; `batching_rules/` holds the others, one family per file (convolutions, the softmax custom
+ * ops, indexing, selections, normalizations, resizes, 3-D pooling) and the helpers they share.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TapeNode } from './tfjs_internals';
@@ -23,7 +28,6 @@ import {
   unreduce,
   type BatchingRule,
 } from './batching_rules/common';
-
 import { CONVOLUTION_RULES } from './batching_rules/convolution';
 import { SOFTMAX_OP_RULES } from './batching_rules/softmax';
 import { INDEXING_RULES } from './batching_rules/indexing';

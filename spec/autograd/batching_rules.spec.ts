@@ -405,6 +405,10 @@ describe('batching rules', () => {
       // tells them apart.
       [[2, 4, 4, 1], [3, 3, 1, 2], 2, 'same'],
       [[2, 4, 4, 1], [3, 3, 1, 2], 3, 'same'],
+      // One output row and column: every stride gives it.
+      [[2, 3, 4, 2], [3, 4, 2, 3], 1, 'valid'],
+      [[2, 5, 5, 1], [2, 2, 1, 2], [5, 4], 'valid'],
+      [[1, 16, 12, 1], [3, 3, 1, 2], 1, 'same'],
     ];
     for (const [xShape, fShape, strides, pad] of configs) {
       const biasShape = [fShape[3]];

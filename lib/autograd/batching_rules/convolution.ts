@@ -113,6 +113,31 @@ function convInfo(
   }
 }
 
+/**
+ * The strides along spatial axis `axis` (0: height, 1: width) under which a convolution of `x` by
+ * `filter` with `pad` has `size` outputs there, each with a key telling apart the convolutions
+ * they give: the stride and the leading padding, except that a single output makes the stride
+ * irrelevant (the smallest such stride is kept).
+ */
+function stridesGiving(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  pad: 'valid' | 'same',
+  axis: 0 | 1,
+  size: number,
+): { stride: number; key: string }[] {
+  const found: { stride: number; key: string }[] = [];
+  for (let stride = 1; stride <= x.shape[1 + axis]; stride++) {
+    const strides: [number, number] = axis === 0 ? [stride, 1] : [1, stride];
+    const info = convInfo(x.shape, filter.shape, strides, pad);
+    if (info === undefined || (axis === 0 ? info.outHeight : info.outWidth) !== size) continue;
+    const lead = axis === 0 ? info.padInfo.top : info.padInfo.left;
+    const key = `${size === 1 ? '*' : stride}:${lead}`;
+    if (!found.some((f) => f.key === key)) found.push({ stride, key });
+  }
+  return found;
+}
+
 /** The strides and padding each fused convolution node ran with, once found (null: unknown). */
 const fusedConfigs = new WeakMap<TapeNode, ConvAttrs | null>();
 
@@ -131,18 +156,19 @@ function fusedConvConfig(
 ): ConvAttrs | undefined {
   const known = fusedConfigs.get(node);
   if (known !== undefined) return known ?? undefined;
-  const [, height, width] = x.shape;
   const distinct = new Map<string, ConvAttrs>();
   for (const pad of ['valid', 'same'] as const) {
-    for (let sh = 1; sh <= height; sh++) {
-      for (let sw = 1; sw <= width; sw++) {
-        const info = convInfo(x.shape, filter.shape, [sh, sw], pad);
-        if (info === undefined || !tf.util.arraysEqual(info.outShape, y.shape)) continue;
-        // Same strides and leading padding: the same convolution, whatever the pad was called.
-        const key = `${sh},${sw},${info.padInfo.top},${info.padInfo.left}`;
+    // Height and width are independent: the strides along each that give its output size.
+    const rows = stridesGiving(x, filter, pad, 0, y.shape[1]);
+    const columns = stridesGiving(x, filter, pad, 1, y.shape[2]);
+    for (const row of rows) {
+      for (const column of columns) {
+        // Same strides (where they matter) and leading padding: the same convolution, whatever
+        // the pad was called.
+        const key = `${row.key},${column.key}`;
         if (!distinct.has(key)) {
           distinct.set(key, {
-            strides: [sh, sw],
+            strides: [row.stride, column.stride],
             pad,
             dataFormat: 'NHWC',
             dimRoundingMode: undefined,
