@@ -159,8 +159,8 @@ function fusedConvConfig(
   const distinct = new Map<string, ConvAttrs>();
   for (const pad of ['valid', 'same'] as const) {
     // Height and width are independent: the strides along each that give its output size.
-    const rows = stridesGiving(x, filter, pad, 0, y.shape[1]);
-    const columns = stridesGiving(x, filter, pad, 1, y.shape[2]);
+    const rows = stridesGiving(x, filter, pad, 0, y.shape[1] as number);
+    const columns = stridesGiving(x, filter, pad, 1, y.shape[2] as number);
     for (const row of rows) {
       for (const column of columns) {
         // Same strides (where they matter) and leading padding: the same convolution, whatever
