@@ -231,18 +231,35 @@ const binary: Record<string, BatchingRule> = {
 };
 
 /**
- * `BatchMatMul` with operands of equal batch dimensions (or plain matrices): tfjs's formulas, with
- * `dy`'s leading axis folded into the rows where the operand allows it and broadcast otherwise.
+ * `BatchMatMul`: tfjs's formulas, with `dy`'s leading axis folded into the rows where the operand
+ * allows it and broadcast otherwise.
  */
 const batchMatMul: BatchingRule = (node, dys, names, k) => {
   const dy = only(node, dys);
   const a = savedInput(node, 'a');
   const b = savedInput(node, 'b');
   if (dy === undefined || a === undefined || b === undefined) return undefined;
-  if (!tf.util.arraysEqual(a.shape.slice(0, -2), b.shape.slice(0, -2))) return undefined;
   const tA = node.attrs?.transposeA === true;
   const tB = node.attrs?.transposeB === true;
-  return matMulGradients(a, b, dy, tA, tB, names, ['a', 'b'], k);
+  if (tf.util.arraysEqual(a.shape.slice(0, -2), b.shape.slice(0, -2))) {
+    return matMulGradients(a, b, dy, tA, tB, names, ['a', 'b'], k);
+  }
+  // Broadcast batch dimensions: tfjs's gradient of the broadcast operand is not summed back to its
+  // shape (a single pass fails on it, and so does the fallback); the other's is a broadcasting
+  // product, which the k rows join as one more batch axis.
+  const batch = node.outputs[0].shape.slice(0, -2);
+  const full = names.filter((name) =>
+    tf.util.arraysEqual(node.inputs[name].shape.slice(0, -2), batch),
+  );
+  if (full.length !== names.length) return undefined;
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('a')) {
+    out.a = tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
+  }
+  if (names.includes('b')) {
+    out.b = tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
+  }
+  return out;
 };
 
 /**

@@ -103,6 +103,30 @@ describe('batching rules', () => {
     );
   });
 
+  it('BatchMatMul with broadcast batch dimensions: the full operand by the rule', () => {
+    // tfjs's own gradient of the broadcast operand has the wrong shape: only the other one is
+    // differentiated (the broadcast one is a constant here).
+    for (const [tA, tB] of [
+      [false, false],
+      [true, true],
+    ]) {
+      check(
+        [tA ? [2, 4, 3] : [2, 3, 4]],
+        (x) => tf.matMul(x, values(tB ? [5, 4] : [4, 5], 3), tA, tB),
+        {
+          expectRuleFor: ['BatchMatMul'],
+        },
+      );
+      check(
+        [tB ? [2, 3, 5, 4] : [2, 3, 4, 5]],
+        (w) => tf.matMul(values(tA ? [3, 4, 2] : [3, 2, 4], 4), w, tA, tB),
+        {
+          expectRuleFor: ['BatchMatMul'],
+        },
+      );
+    }
+  });
+
   it('the fused matmul of a linear Dense, with and without bias', () => {
     check([[4, 3], [3, 5], [5]], (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b }), {
       expectRuleFor: ['fusedMatMul__op'],
