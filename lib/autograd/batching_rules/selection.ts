@@ -49,7 +49,9 @@ const prelu: BatchingRule = (node, dys, names) => {
   const positive = tf.greater(x, 0);
   const out: Record<string, tf.Tensor> = {};
   if (names.includes('x')) {
-    out.x = tf.mul(dy, tf.where(positive, tf.onesLike(x), tf.broadcastTo(alpha, x.shape)));
+    // alpha spread by a product with ones (exact), not broadcastTo (a Tile, slow on wasm).
+    const ones = tf.onesLike(x);
+    out.x = tf.mul(dy, tf.where(positive, ones, tf.mul(ones, alpha)));
   }
   if (names.includes('alpha')) {
     out.alpha = unbroadcast(tf.mul(dy, tf.where(positive, tf.zerosLike(x), x)), alpha.shape);
