@@ -120,9 +120,8 @@ const structural: Record<string, BatchingRule> = {
     if (dy === undefined) return undefined;
     const axes = axesOf(node.attrs?.axis, x.rank);
     const count = axes.reduce((n, a) => n * x.shape[a], 1);
-    return {
-      x: tf.div(expandTo(unreduce(dy, x.shape, axes), x.shape), count),
-    };
+    // Divided before it is spread (tfjs divides after multiplying by ones: the same values).
+    return { x: expandTo(tf.div(unreduce(dy, x.shape, axes), count), x.shape) };
   },
   AddN: (node, dys, names) => {
     const dy = only(node, dys);

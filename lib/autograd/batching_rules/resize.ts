@@ -44,8 +44,12 @@ const resizeNearestNeighbor: BatchingRule = (node, dys, _names, k) => {
   const [n, h, w, c] = images.shape;
   const [, outH, outW] = node.outputs[0].shape;
   if (outH % h !== 0 || outW % w !== 0) return undefined;
-  const blocks = tf.reshape(dy, [k, n, h, outH / h, w, outW / w, c]);
-  return { images: tf.sum(blocks, [3, 5]) };
+  const [f, g] = [outH / h, outW / w];
+  // The block sums as an average pooling times the block size (to rounding): one pooling kernel
+  // instead of a sum over two middle axes of rank 7, which wasm transposes ten times slower.
+  const folded = tf.reshape(dy, [k * n, outH, outW, c]) as tf.Tensor4D;
+  const sums = tf.mul(tf.avgPool(folded, [f, g], [f, g], 'valid'), f * g);
+  return { images: tf.reshape(sums, [k, n, h, w, c]) };
 };
 
 export const RESIZE_RULES: Record<string, BatchingRule> = {
