@@ -6,104 +6,48 @@
  * `gradients/*_grad.js`) with the extra axis carried through. A kernel without a rule (or in a
  * configuration a rule does not cover) is handled by the caller, one row at a time, through the
  * kernel's own gradient function: always exact.
+ *
+ * This file holds the rules of the kernels of plain MLPs (matmuls, broadcasting arithmetic,
+ * elementwise functions, reshapes, reductions, 2-D pooling, softmax) and the table of all of
+ * them; `batching_rules/` holds the others, one family per file (convolutions, the softmax custom
+ * ops, indexing, selections, normalizations, resizes, 3-D pooling) and the helpers they share.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TapeNode } from './tfjs_internals';
+import {
+  axesOf,
+  expandTo,
+  hasKernels,
+  only,
+  repeatBatch,
+  runKernel,
+  savedInput,
+  savedOutput,
+  transpose,
+  unbroadcast,
+  unreduce,
+  type BatchingRule,
+} from './batching_rules/common';
+import { CONVOLUTION_RULES } from './batching_rules/convolution';
+import { SOFTMAX_OP_RULES } from './batching_rules/softmax';
+import { INDEXING_RULES } from './batching_rules/indexing';
+import { SELECTION_RULES } from './batching_rules/selection';
+import { NORMALIZATION_RULES } from './batching_rules/normalization';
+import { RESIZE_RULES } from './batching_rules/resize';
+import { POOLING_3D_RULES } from './batching_rules/pooling_3d';
 
-/**
- * A rule: the batched gradient of each input in `names`, or `undefined` when the rule does not
- * cover this node (then the caller falls back to one row at a time). `dys[i]` is null when no
- * gradient reached output i.
- */
-export type BatchingRule = (
-  node: TapeNode,
-  dys: (tf.Tensor | null)[],
-  names: string[],
-  k: number,
-) => Record<string, tf.Tensor> | undefined;
-
-/**
- * Where each kernel's gradient keeps its inputs among the node's saved tensors (tfjs saves the
- * `inputsToSave` in order, then the outputs): recorded intermediates are disposed when `record`
- * ends, their saved clones are not.
- */
-const SAVED_INPUTS: Record<string, string[]> = {
-  BatchMatMul: ['a', 'b'],
-  Add: ['a', 'b'],
-  Sub: ['a', 'b'],
-  Multiply: ['a', 'b'],
-  RealDiv: ['a', 'b'],
-  SquaredDifference: ['a', 'b'],
-  Relu: ['x'],
-  Conv2D: ['x', 'filter'],
-  MaxPool: ['x'],
-  AvgPool: ['x'],
-  Max: ['x'],
-  fusedMatMul__op: ['0', '1'],
-};
-
-/** Number of saved inputs before the saved outputs, per kernel saving outputs. */
-const SAVED_OUTPUT_OFFSET: Record<string, number> = {
-  MaxPool: 1,
-  Max: 1,
-  Softmax: 0,
-  LogSoftmax: 0,
-};
-
-/** The forward value of input `name` of `node`: the tensor itself if alive, else its saved clone. */
-export function savedInput(node: TapeNode, name: string): tf.Tensor | undefined {
-  const input = node.inputs[name];
-  if (input !== undefined && !input.isDisposed) return input;
-  const position = SAVED_INPUTS[node.kernelName]?.indexOf(name) ?? -1;
-  const saved = position < 0 ? undefined : node.saved?.[position];
-  return saved !== undefined && !saved.isDisposed ? saved : undefined;
-}
-
-/** The forward value of the (only) output of `node`, for kernels whose gradient saves it. */
-function savedOutput(node: TapeNode): tf.Tensor | undefined {
-  const output = node.outputs[0];
-  if (output !== undefined && !output.isDisposed) return output;
-  const offset = SAVED_OUTPUT_OFFSET[node.kernelName];
-  const saved = offset === undefined ? undefined : node.saved?.[offset];
-  return saved !== undefined && !saved.isDisposed ? saved : undefined;
-}
-
-/** Non-negative axes of `axis` (number, list or undefined meaning all) for a tensor of `rank`. */
-function axesOf(axis: unknown, rank: number): number[] {
-  if (axis === undefined || axis === null) return [...Array(rank).keys()];
-  const list = Array.isArray(axis) ? (axis as number[]) : [axis as number];
-  return list.map((a) => (a < 0 ? a + rank : a));
-}
-
-/**
- * Sums batched `dy` ([k, ...outShape]) down to `[k, ...shape]`, undoing the broadcasting of an
- * operand of `shape` (right-aligned against outShape, as tfjs broadcasts).
- */
-export function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
-  const outShape = dy.shape.slice(1);
-  const lead = outShape.length - shape.length;
-  const axes: number[] = [];
-  outShape.forEach((size, j) => {
-    if (j < lead || (shape[j - lead] === 1 && size !== 1)) axes.push(j + 1);
-  });
-  const summed = axes.length > 0 ? tf.sum(dy, axes) : dy;
-  return tf.reshape(summed, [dy.shape[0], ...shape]);
-}
-
-/** `dy` of a reduction over `axes` of an input of `shape`, with the reduced axes put back as 1. */
-function unreduce(dy: tf.Tensor, shape: number[], axes: number[]): tf.Tensor {
-  const kept = shape.map((size, j) => (axes.includes(j) ? 1 : size));
-  return tf.reshape(dy, [dy.shape[0], ...kept]);
-}
-
-const only = (node: TapeNode, dys: (tf.Tensor | null)[]): tf.Tensor | undefined =>
-  node.outputs.length === 1 && dys[0] !== null ? dys[0] : undefined;
+export { savedInput, unbroadcast, type BatchingRule } from './batching_rules/common';
 
 /** Rules for kernels whose gradient only moves or reshapes `dy`. */
 const structural: Record<string, BatchingRule> = {
   Reshape: (node, dys, _names, k) => {
     const dy = only(node, dys);
     return dy && { x: tf.reshape(dy, [k, ...node.inputs.x.shape]) };
+  },
+  // tfjs passes dy through a cast unchanged, whatever the dtypes (an int index cast to float).
+  Cast: (node, dys) => {
+    const dy = only(node, dys);
+    return dy && { x: dy.clone() };
   },
   Identity: (node, dys) => {
     const dy = only(node, dys);
@@ -119,7 +63,7 @@ const structural: Record<string, BatchingRule> = {
     if (dy === undefined || perm === undefined) return undefined;
     const inverse = new Array<number>(perm.length);
     perm.forEach((p, i) => (inverse[p] = i));
-    return { x: tf.transpose(dy, [0, ...inverse.map((p) => p + 1)]) };
+    return { x: transpose(dy, [0, ...inverse.map((p) => p + 1)]) };
   },
   Concat: (node, dys, names) => {
     const dy = only(node, dys);
@@ -163,22 +107,21 @@ const structural: Record<string, BatchingRule> = {
     x.shape.forEach((s, i) => paddings.push([begin[i], s - begin[i] - size[i]]));
     return { x: tf.pad(dy, paddings) };
   },
-  Sum: (node, dys, _names, k) => {
+  Sum: (node, dys) => {
     const dy = only(node, dys);
     const x = node.inputs.x;
     if (dy === undefined) return undefined;
     const axes = axesOf(node.attrs?.axis, x.rank);
-    return { x: tf.broadcastTo(unreduce(dy, x.shape, axes), [k, ...x.shape]) };
+    return { x: expandTo(unreduce(dy, x.shape, axes), x.shape) };
   },
-  Mean: (node, dys, _names, k) => {
+  Mean: (node, dys) => {
     const dy = only(node, dys);
     const x = node.inputs.x;
     if (dy === undefined) return undefined;
     const axes = axesOf(node.attrs?.axis, x.rank);
     const count = axes.reduce((n, a) => n * x.shape[a], 1);
-    return {
-      x: tf.div(tf.broadcastTo(unreduce(dy, x.shape, axes), [k, ...x.shape]), count),
-    };
+    // Divided before it is spread (tfjs divides after multiplying by ones: the same values).
+    return { x: expandTo(tf.div(unreduce(dy, x.shape, axes), count), x.shape) };
   },
   AddN: (node, dys, names) => {
     const dy = only(node, dys);
@@ -211,7 +154,16 @@ const ELEMENTWISE_UNARY = [
   'Cos',
   'Reciprocal',
   'Erf',
-  'Cast',
+  'Tan',
+  'Sinh',
+  'Cosh',
+  'Asin',
+  'Acos',
+  'Atan',
+  'Asinh',
+  'Acosh',
+  'Atanh',
+  'Expm1',
 ];
 
 const elementwiseUnary: BatchingRule = (node, dys) => {
@@ -278,18 +230,35 @@ const binary: Record<string, BatchingRule> = {
 };
 
 /**
- * `BatchMatMul` with operands of equal batch dimensions (or plain matrices): tfjs's formulas, with
- * `dy`'s leading axis folded into the rows where the operand allows it and broadcast otherwise.
+ * `BatchMatMul`: tfjs's formulas, with `dy`'s leading axis folded into the rows where the operand
+ * allows it and broadcast otherwise.
  */
 const batchMatMul: BatchingRule = (node, dys, names, k) => {
   const dy = only(node, dys);
   const a = savedInput(node, 'a');
   const b = savedInput(node, 'b');
   if (dy === undefined || a === undefined || b === undefined) return undefined;
-  if (!tf.util.arraysEqual(a.shape.slice(0, -2), b.shape.slice(0, -2))) return undefined;
   const tA = node.attrs?.transposeA === true;
   const tB = node.attrs?.transposeB === true;
-  return matMulGradients(a, b, dy, tA, tB, names, ['a', 'b'], k);
+  if (tf.util.arraysEqual(a.shape.slice(0, -2), b.shape.slice(0, -2))) {
+    return matMulGradients(a, b, dy, tA, tB, names, ['a', 'b'], k);
+  }
+  // Broadcast batch dimensions: tfjs's gradient of the broadcast operand is not summed back to its
+  // shape (a single pass fails on it, and so does the fallback); the other's is a broadcasting
+  // product, which the k rows join as one more batch axis.
+  const batch = node.outputs[0].shape.slice(0, -2);
+  const full = names.filter((name) =>
+    tf.util.arraysEqual(node.inputs[name].shape.slice(0, -2), batch),
+  );
+  if (full.length !== names.length) return undefined;
+  const out: Record<string, tf.Tensor> = {};
+  if (names.includes('a')) {
+    out.a = tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
+  }
+  if (names.includes('b')) {
+    out.b = tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
+  }
+  return out;
 };
 
 /**
@@ -428,70 +397,43 @@ function fusedTransposes(
         return error <= 1e-5 * Math.max(1, scale);
       }),
     );
-    found = matches.length === 1 ? matches[0] : null;
+    found = matches.length === 1 ? matches[0] : probeTransposes(node, a, b, matches);
   }
   fusedFlags.set(node, found);
   return found ?? undefined;
 }
 
-/** Runs a tfjs kernel directly (the convolution and pooling gradients have no public op). */
-function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as never) as tf.Tensor;
-}
-
-/** True if the active backend registers every kernel in `names` (else the rule steps aside). */
-function hasKernels(...names: string[]): boolean {
-  const backend = tf.getBackend();
-  return names.every((name) => tf.getKernel(name, backend) !== undefined);
-}
-
-/** Conv2D (NHWC or NCHW, dilation 1 as tfjs's own gradient requires). */
-const conv2d: BatchingRule = (node, dys, names, k) => {
-  const dy = only(node, dys);
-  const x = savedInput(node, 'x');
-  const filter = savedInput(node, 'filter');
-  const attrs = node.attrs;
-  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
-    return undefined;
-  }
-  const dilations = attrs.dilations ?? 1;
-  if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
-  if (!hasKernels('Conv2DBackpropInput', 'Conv2DBackpropFilter')) return undefined;
-  const nchw = attrs.dataFormat === 'NCHW';
-  const common = {
-    strides: attrs.strides,
-    pad: attrs.pad,
-    dataFormat: attrs.dataFormat ?? 'NHWC',
-    dimRoundingMode: attrs.dimRoundingMode,
-  };
-  const [n, ...rest] = dy.shape.slice(1);
-  const out: Record<string, tf.Tensor> = {};
-  if (names.includes('x')) {
-    // The k rows are k more images: fold them into the batch.
-    const folded = tf.reshape(dy, [k * n, ...rest]);
-    const inputShape = [k * x.shape[0], ...x.shape.slice(1)];
-    const dx = runKernel('Conv2DBackpropInput', { dy: folded, filter }, { ...common, inputShape });
-    out.x = tf.reshape(dx, [k, ...x.shape]);
-  }
-  if (names.includes('filter')) {
-    // The filter gradient is separable per output channel: the k rows become k·F output channels.
-    const [kh, kw, c, f] = filter.shape;
-    const channelsLast = nchw
-      ? tf.reshape(tf.transpose(dy, [1, 0, 2, 3, 4]), [n, k * f, rest[1], rest[2]])
-      : tf.reshape(tf.transpose(dy, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], k * f]);
-    const dw = runKernel(
-      'Conv2DBackpropFilter',
-      { x, dy: channelsLast },
-      { ...common, filterShape: [kh, kw, c, k * f] },
-    );
-    out.filter = tf.transpose(tf.reshape(dw, [kh, kw, c, k, f]), [3, 0, 1, 2, 4]);
-  }
-  return out;
-};
-
-/** Repeats `t` k times along its first axis (the k rows as k more images). */
-function repeatBatch(t: tf.Tensor, k: number): tf.Tensor {
-  return k === 1 ? t : tf.tile(t, [k, ...t.shape.slice(1).map(() => 1)]);
+/**
+ * The transposes among `candidates` (each reproducing the saved output, e.g. of a zero operand,
+ * such as a recurrent layer's initial state) under which the node's own gradient, applied to one
+ * fixed generic cotangent, gives the operand gradients of that candidate: the gradient maps are
+ * linear, so candidates that agree there are interchangeable. Null if none agrees.
+ */
+function probeTransposes(
+  node: TapeNode,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  candidates: [boolean, boolean][],
+): [boolean, boolean] | null {
+  if (node.gradient === undefined || candidates.length === 0) return null;
+  const gradient = node.gradient;
+  const index = tf.tidy(() => {
+    const probe = tf.randomUniform(node.outputs[0].shape, -1, 1, 'float32', 7);
+    const thunks = gradient([probe]);
+    if (typeof thunks['0'] !== 'function' || typeof thunks['1'] !== 'function') return -1;
+    const [da, db] = [thunks['0'](), thunks['1']()];
+    const dy = tf.reshape(probe, [a.shape[0], ...node.outputs[0].shape.slice(-2)]);
+    const close = (x: tf.Tensor, y: tf.Tensor) =>
+      tf.util.arraysEqual(x.shape, y.shape) &&
+      tf.max(tf.abs(tf.sub(x, y))).dataSync()[0] <=
+        1e-5 * Math.max(1, tf.max(tf.abs(y)).dataSync()[0]);
+    return candidates.findIndex(([tA, tB]) => {
+      const expectedA = tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
+      const expectedB = tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
+      return close(expectedA, da) && close(expectedB, db);
+    });
+  });
+  return index < 0 ? null : candidates[index];
 }
 
 const maxPool: BatchingRule = (node, dys, _names, k) => {
@@ -503,6 +445,14 @@ const maxPool: BatchingRule = (node, dys, _names, k) => {
   }
   if (!hasKernels('MaxPoolGrad')) return undefined;
   const { filterSize, strides, pad, dimRoundingMode } = node.attrs;
+  const attrs = { filterSize, strides, pad, dimRoundingMode };
+  const tiled = tiledPool(x.shape as [number, number, number, number], attrs);
+  if (tiled !== undefined) {
+    // Disjoint windows: the kernel's choice of each window's maximum, once (the gradient of
+    // ones), then each row's dy copied over its window and kept there.
+    const chosen = runKernel('MaxPoolGrad', { dy: tf.onesLike(y), input: x, output: y }, attrs);
+    return { x: tf.mul(spreadOverWindows(dy, x.shape, tiled), chosen) };
+  }
   const dx = runKernel(
     'MaxPoolGrad',
     {
@@ -510,10 +460,66 @@ const maxPool: BatchingRule = (node, dys, _names, k) => {
       input: repeatBatch(x, k),
       output: repeatBatch(y, k),
     },
-    { filterSize, strides, pad, dimRoundingMode },
+    attrs,
   );
   return { x: tf.reshape(dx, [k, ...x.shape]) };
 };
+
+/**
+ * The window size of a 2-D pooling whose windows tile the input from its top-left corner without
+ * overlapping (strides equal to the window, no leading padding: `maxPooling2d`'s default), or
+ * undefined.
+ */
+function tiledPool(
+  shape: [number, number, number, number],
+  attrs: Record<string, unknown>,
+): [number, number] | undefined {
+  try {
+    const info = tf.backend_util.computePool2DInfo(
+      shape,
+      attrs.filterSize as [number, number],
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as 'valid',
+      attrs.dimRoundingMode as 'floor',
+    );
+    const disjoint =
+      info.strideHeight === info.filterHeight &&
+      info.strideWidth === info.filterWidth &&
+      info.padInfo.top === 0 &&
+      info.padInfo.left === 0;
+    return disjoint ? [info.filterHeight, info.filterWidth] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Batched `dy` (`[k, n, oh, ow, c]`) of a pooling over disjoint `[fh, fw]` windows, each value
+ * copied over its window (a product with ones: exact), cropped or zero-padded to the input's
+ * `[n, h, w, c]`.
+ */
+function spreadOverWindows(dy: tf.Tensor, shape: number[], [fh, fw]: [number, number]): tf.Tensor {
+  const [k, n, oh, ow, c] = dy.shape;
+  const [, h, w] = shape;
+  const copies = tf.mul(tf.reshape(dy, [k * n * oh, 1, ow, 1, c]), tf.ones([1, fh, 1, fw, 1]));
+  const spread = tf.reshape(copies, [k, n, oh * fh, ow * fw, c]);
+  const cropped =
+    oh * fh <= h && ow * fw <= w
+      ? spread
+      : tf.slice(spread, 0, [k, n, Math.min(h, oh * fh), Math.min(w, ow * fw), c]);
+  const rows = h - cropped.shape[2]!;
+  const columns = w - cropped.shape[3]!;
+  return rows === 0 && columns === 0
+    ? cropped
+    : tf.pad(cropped, [
+        [0, 0],
+        [0, 0],
+        [0, rows],
+        [0, columns],
+        [0, 0],
+      ]);
+}
 
 const avgPool: BatchingRule = (node, dys, _names, k) => {
   const dy = only(node, dys);
@@ -567,13 +573,19 @@ const max: BatchingRule = (node, dys) => {
 };
 
 const RULES: Record<string, BatchingRule> = {
+  ...CONVOLUTION_RULES,
+  ...SOFTMAX_OP_RULES,
+  ...INDEXING_RULES,
+  ...SELECTION_RULES,
+  ...NORMALIZATION_RULES,
+  ...RESIZE_RULES,
+  ...POOLING_3D_RULES,
   ...structural,
   ...binary,
   ...Object.fromEntries(ELEMENTWISE_UNARY.map((name) => [name, elementwiseUnary])),
   Relu: relu,
   BatchMatMul: batchMatMul,
   fusedMatMul__op: fusedMatMul,
-  Conv2D: conv2d,
   MaxPool: maxPool,
   AvgPool: avgPool,
   Softmax: softmax,
