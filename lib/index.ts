@@ -66,6 +66,7 @@ export {
   installConv2DBackpropFilter,
   installConv2DBackpropInput,
   installDepthwiseConv2dBackprop,
+  installUnsortedSegmentSum,
 } from './backend';
 export type {
   BackendAttempt,

@@ -21,3 +21,4 @@ export { installFastTransposedMatMul } from './wasm_matmul';
 export { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
 export { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
 export { installDepthwiseConv2dBackprop } from './wasm_depthwise_conv2d_backprop';
+export { installUnsortedSegmentSum } from './wasm_unsorted_segment_sum';

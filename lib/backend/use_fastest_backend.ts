@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TfjsJdError } from '../errors';
 import { installConv2DBackpropFilter } from './wasm_conv2d_backprop_filter';
+import { installUnsortedSegmentSum } from './wasm_unsorted_segment_sum';
 import { installConv2DBackpropInput } from './wasm_conv2d_backprop_input';
 import { installDepthwiseConv2dBackprop } from './wasm_depthwise_conv2d_backprop';
 import { installFastTransposedMatMul } from './wasm_matmul';
@@ -258,8 +259,9 @@ export async function chooseFastestBackend(
  * about ten times faster with transposed operands (`installFastTransposedMatMul`), the
  * convolution kernel gradient wasm lacks (`installConv2DBackpropFilter`), without which
  * `tf.layers.conv2d` cannot train there, a convolution input gradient about eight times faster
- * (`installConv2DBackpropInput`), and the depthwise convolution gradients wasm lacks
- * (`installDepthwiseConv2dBackprop`).
+ * (`installConv2DBackpropInput`), the depthwise convolution gradients wasm lacks
+ * (`installDepthwiseConv2dBackprop`), and the gather gradient wasm lacks
+ * (`installUnsortedSegmentSum`), without which no embedding can train there.
  *
  * @returns the name of the backend now in use.
  * @example
@@ -282,10 +284,11 @@ export async function useFastestBackend(
   return choice.backend;
 }
 
-/** The wasm backend's kernel fixes: faster transposed matmuls and convolution gradients. */
+/** The wasm backend's kernel fixes: faster transposed matmuls, convolution and gather gradients. */
 function installWasmKernels(): void {
   installFastTransposedMatMul();
   installConv2DBackpropFilter();
   installConv2DBackpropInput();
   installDepthwiseConv2dBackprop();
+  installUnsortedSegmentSum();
 }
