@@ -100,9 +100,11 @@ export function clearJac(variables: tf.Variable[]): void {
  * ```
  */
 export function zeroGrad(variables?: Variables): void {
+  // Without a list, in the order the variables were created (as `tf.variableGrads` gives them):
+  // tfjs optimizers match their state to the gradients by position.
   const list =
     variables === undefined
-      ? [...store.keys()]
+      ? [...store.keys()].sort((a, b) => a.id - b.id)
       : variableList(variables, 'variables', { allowDisposed: true });
   for (const variable of list) {
     const slots = store.get(variable);
@@ -129,9 +131,11 @@ export function zeroGrad(variables?: Variables): void {
  */
 export function gradsMap(variables?: Variables): tf.NamedTensorMap {
   const map: tf.NamedTensorMap = {};
+  // Without a list, in the order the variables were created (as `tf.variableGrads` gives them):
+  // tfjs optimizers match their state to the gradients by position.
   const list =
     variables === undefined
-      ? [...store.keys()]
+      ? [...store.keys()].sort((a, b) => a.id - b.id)
       : variableList(variables, 'variables', { allowDisposed: true });
   for (const variable of list) {
     const grad = gradOf(variable);

@@ -26,7 +26,11 @@ export interface MtlGradsOptions {
 export interface MtlGradsResult {
   /** The losses `fn` returned (the caller disposes them). */
   losses: tf.Scalar[];
-  /** Variable name → gradient, for `optimizer.applyGradients` (the caller disposes them). */
+  /**
+   * Variable name → gradient, for `optimizer.applyGradients` (the caller disposes them), in the
+   * order the variables were created, as `tf.variableGrads` gives them: tfjs optimizers match
+   * their state to the gradients by position.
+   */
   grads: tf.NamedTensorMap;
   /** The weights the aggregator gave each loss, when it combines rows with weights. */
   weights?: number[];
@@ -84,9 +88,19 @@ export function mtlGrads(
       },
       aggregator,
     );
+    // tfjs optimizers keep their slots (Adam's moments…) by position in this map, not by name:
+    // the keys come in the order the variables were created, as `tf.variableGrads` lists them
+    // (and `model.fit` for a model built layer after layer), so that steps of either kind can
+    // share one optimizer.
+    const entries: [tf.Variable, tf.Tensor][] = [
+      ...result.taskParams.map((p, i) => [p, result.taskGradients[i]] as [tf.Variable, tf.Tensor]),
+      ...result.sharedParams.map(
+        (p, i) => [p, result.sharedGradients[i]] as [tf.Variable, tf.Tensor],
+      ),
+    ];
+    entries.sort(([a], [b]) => a.id - b.id);
     const grads: tf.NamedTensorMap = {};
-    result.taskParams.forEach((p, i) => (grads[p.name] = result.taskGradients[i]));
-    result.sharedParams.forEach((p, i) => (grads[p.name] = result.sharedGradients[i]));
+    for (const [p, g] of entries) grads[p.name] = g;
     const weights = result.weights;
     return { losses: out.losses as tf.Scalar[], grads, weights };
   } catch (error) {

@@ -55,14 +55,15 @@ export function makeJdStep(
       { aggregator, sharedParams: part.sharedWeights, tasksParams: part.tasksWeights },
     );
     const penalty = addRegularizerGradients(model, trainable, grads);
-    for (const name of Object.keys(grads)) {
-      if (!trainableNames.has(name)) {
-        grads[name].dispose();
-        delete grads[name];
-      }
+    // In the model's order, as model.fit gives them: the optimizer matches its state (Adam's
+    // moments…) to the gradients by position, and it may be shared with model.fit.
+    const ordered: tf.NamedTensorMap = {};
+    for (const variable of trainable) {
+      if (grads[variable.name] !== undefined) ordered[variable.name] = grads[variable.name];
     }
-    compiled.optimizer.applyGradients(grads);
-    tf.dispose(grads);
+    for (const name of Object.keys(grads)) if (!trainableNames.has(name)) grads[name].dispose();
+    compiled.optimizer.applyGradients(ordered);
+    tf.dispose(ordered);
 
     const metricCount = compiled.metrics.length;
     const rawLosses = lossWeights === undefined ? losses : kept.slice(metricCount);

@@ -9,6 +9,7 @@ import {
   disposeGraph,
   grad,
   gradOf,
+  gradsMap,
   GraphFreedError,
   record,
   zeroGrad,
@@ -276,5 +277,19 @@ describe('recording', () => {
     const [dW] = grad(loss, w);
     expectValues(dW, [3, 3 * Math.E]);
     tf.dispose([loss, dW, w]);
+  });
+});
+
+describe('gradsMap', () => {
+  it('lists the variables in creation order, whatever order their gradients came in', () => {
+    const first = tf.variable(tf.scalar(1), true, 'gradsMap/first');
+    const second = tf.variable(tf.scalar(2), true, 'gradsMap/second');
+    backward(record(() => tf.mul(second, 3)));
+    backward(record(() => tf.mul(first, 2)));
+    // tfjs optimizers match their state (Adam's moments…) to the gradients by position.
+    expect(Object.keys(gradsMap())).toEqual(['gradsMap/first', 'gradsMap/second']);
+    expect(Object.keys(gradsMap([second, first]))).toEqual(['gradsMap/second', 'gradsMap/first']);
+    zeroGrad();
+    tf.dispose([first, second]);
   });
 });

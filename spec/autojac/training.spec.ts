@@ -3,6 +3,7 @@
  * every tf.train optimizer.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Sum } from '../../lib/aggregation/sum';
 import { UPGrad } from '../../lib/aggregation/upgrad';
 import { mtlGrads } from '../../lib/autojac';
 
@@ -83,5 +84,52 @@ describe('training a tf.layers model with mtlGrads', () => {
     expect(last[1]).toBeLessThan(first[1]);
     optimizer.dispose();
     model.dispose();
+  });
+});
+
+describe('mtlGrads shares an optimizer with tf.variableGrads', () => {
+  it('its gradients come in creation order, so Adam steps of either kind can alternate', () => {
+    // Two heads of the same shape: had the keys come in another order than tf.variableGrads's,
+    // Adam (which keeps its moments by position) would swap their moments silently.
+    const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+    // Named as layers name them: unnamed variables get numeric names, which objects list in
+    // numeric order whatever the insertion order.
+    const trunk = tf.variable(init(1).apply([4, 3]) as tf.Tensor, true, 'order/trunk');
+    const heads = [2, 3].map((seed) =>
+      tf.variable(init(seed).apply([3, 2]) as tf.Tensor, true, `order/head${seed}`),
+    );
+    const all = [trunk, ...heads];
+    const x = tf.randomNormal([5, 4], 0, 1, 'float32', 4);
+    const forward = () => {
+      const features = tf.tanh(tf.matMul(x, trunk));
+      return {
+        features,
+        losses: heads.map((h, i) => tf.mean(tf.square(tf.sub(tf.matMul(features, h), i)))),
+      };
+    };
+    const plainStep = (optimizer: tf.Optimizer) => {
+      const { value, grads } = tf.variableGrads(() => tf.addN(forward().losses) as tf.Scalar);
+      optimizer.applyGradients(grads);
+      tf.dispose([value, grads]);
+    };
+    const jdStep = (optimizer: tf.Optimizer) => {
+      const { losses, grads } = mtlGrads(forward, { aggregator: new Sum() });
+      expect(Object.keys(grads)).toEqual(all.map((v) => v.name));
+      optimizer.applyGradients(grads);
+      tf.dispose([losses, grads]);
+    };
+    const start = all.map((v) => v.clone());
+    const plainOnly = tf.train.adam(0.05);
+    for (let i = 0; i < 4; i++) plainStep(plainOnly);
+    const expected = all.map((v) => Array.from(v.dataSync()));
+    all.forEach((v, i) => v.assign(start[i]));
+    const alternating = tf.train.adam(0.05);
+    for (let i = 0; i < 4; i++) (i % 2 === 0 ? plainStep : jdStep)(alternating);
+    all.forEach((v, i) =>
+      Array.from(v.dataSync()).forEach((value, k) => expect(value).toBeCloseTo(expected[i][k], 5)),
+    );
+    tf.dispose([...all, ...start, x]);
+    plainOnly.dispose();
+    alternating.dispose();
   });
 });

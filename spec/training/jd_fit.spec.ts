@@ -64,6 +64,22 @@ describe('jdFit', () => {
     },
   );
 
+  it('shares the compiled optimizer with model.fit: fit, then jdFit with Sum, is fit twice (Adam)', async () => {
+    // Adam keeps its moments by the position of each gradient: jdFit must give them in the order
+    // model.fit does, or the moments of one weight would go to another.
+    const optimizer = () => tf.train.adam(0.01);
+    const twice = twoTaskModel({ optimizer });
+    const mixed = twoTaskModel({ optimizer });
+    const args = { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 as const };
+    await twice.fit(data.x, [data.y1, data.y2], args);
+    await twice.fit(data.x, [data.y1, data.y2], args);
+    await mixed.fit(data.x, [data.y1, data.y2], args);
+    await jdFit(mixed, data.x, [data.y1, data.y2], { ...args, aggregator: new Sum() });
+    expect(weightDistance(twice, mixed)).toBeLessThan(1e-5);
+    twice.dispose();
+    mixed.dispose();
+  });
+
   it("returns tfjs's History keys, sets model.history, logs the weights and the cosine", async () => {
     const model = twoTaskModel({ metrics: true });
     const val = twoTaskData(12, 99);
