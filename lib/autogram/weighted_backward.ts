@@ -33,26 +33,21 @@ export function weightedBackwardShortcut(
     gradients: (seed, variables) =>
       tf.tidy(() => {
         const outputGradients = new Map<tf.Tensor, tf.Tensor>();
-        const scales = new Map<number, tf.Tensor>();
-        const scaleFor = (rank: number) => {
-          let scale = scales.get(rank);
-          if (scale === undefined) {
-            scale = reshaped(seed, [rowCount, ...Array<number>(rank).fill(1)]);
-            scales.set(rank, scale);
-          }
-          return scale;
-        };
+        const tasks = rowCount / batchSize;
+        // On flattened rows: wasm transposes a tensor to sum it over an inner axis, and products
+        // broadcast over many axes are slower there than over two.
+        const instanceSeed =
+          tasks === 1 ? reshaped(seed, [batchSize, 1]) : reshaped(seed, [batchSize, 1, tasks]);
         const outputGradient = (output: tf.Tensor) => {
           let found = outputGradients.get(output);
           if (found === undefined) {
             const perRow = rows.get(output)!;
-            const rowShape = perRow.shape.slice(1);
-            const weighted = tf.mul(perRow, scaleFor(rowShape.length));
-            const perInstance =
-              rowCount === batchSize
-                ? weighted
-                : tf.sum(tf.reshape(weighted, [batchSize, rowCount / batchSize, ...rowShape]), 1);
-            found = reshaped(perInstance, output.shape);
+            const size = perRow.size / rowCount;
+            const weighted =
+              tasks === 1
+                ? tf.mul(reshaped(perRow, [batchSize, size]), instanceSeed)
+                : tf.matMul(instanceSeed, tf.reshape(perRow, [batchSize, tasks, size]));
+            found = reshaped(weighted, output.shape);
             outputGradients.set(output, found);
           }
           return found;

@@ -294,16 +294,11 @@ export function taskJacobian(
     gramian,
     combine: (weights) =>
       tf.tidy(() => {
-        // Σᵢ wᵢ Δᵢ as a product and a sum over the task axis: two kernels, no reshapes.
-        const byRank = new Map<number, tf.Tensor>();
-        const weightedSum = (perTask: tf.Tensor) => {
-          let w = byRank.get(perTask.rank);
-          if (w === undefined) {
-            w = tf.tensor(weights, [m, ...perTask.shape.slice(1).map(() => 1)]);
-            byRank.set(perTask.rank, w);
-          }
-          return tf.sum(tf.mul(perTask, w), 0);
-        };
+        // Σᵢ wᵢ Δᵢ as one product with the flattened rows: a broadcast product and a sum over the
+        // task axis would cost a transposition of the whole tensor on wasm.
+        const w = tf.tensor2d([weights]);
+        const weightedSum = (perTask: tf.Tensor) =>
+          tf.reshape(tf.matMul(w, tf.reshape(perTask, [m, -1])), perTask.shape.slice(1));
         const gradients = new Map<tf.Variable, tf.Tensor>();
         const seedAt = new Map(outputs.map((output, k) => [output, weightedSum(deltas[k])]));
         for (const [weight, gradient] of siteWeightGradients(plan.sites, (output) =>
