@@ -133,4 +133,48 @@ describe('UpdatableCholesky', () => {
     expect([...factor.indices].sort((a, b) => a - b)).toEqual([2, 3, 12]);
     expectSolvesSubsystem(factor, matrix, n, rng);
   });
+
+  it('refactors surest first (by decreasing score) and takes index sets as typed-array prefixes', () => {
+    const rng = new Rng(7);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    factor.reset(Int32Array.of(0, 1, 2, 3, 99), 4); // only the first four entries count
+    expect(factor.indices).toEqual([0, 1, 2, 3]);
+    // Scores 1e-5 apart (relatively), and negative ones, still sort by value.
+    const scores = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1) * (i + 1));
+    scores[9] = scores[10] * (1 + 1e-5);
+    const target = Int32Array.of(13, 12, 11, 10, 9, 6, 5, 3);
+    expect(factor.moveTo(target, target.length, scores)).toBe(true);
+    const expected = [...target].sort((a, b) => scores[b] - scores[a]);
+    expect(factor.indices).toEqual(expected);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+  });
+
+  it('applies the plan it priced, and refuses one that S has moved away from', () => {
+    const rng = new Rng(8);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    factor.reset([4, 5, 6, 7]);
+    const target = Int32Array.of(4, 5, 6, 8);
+    expect(factor.moveCost(target)).toBeGreaterThan(0);
+    expect(factor.applyPlan()).toBe(true);
+    expect(factor.indices).toEqual([4, 5, 6, 8]);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+    expect(() => factor.applyPlan()).toThrow(); // a plan is applied once
+    factor.moveCost([1, 2]);
+    factor.remove(4);
+    expect(() => factor.applyPlan()).toThrow();
+  });
+
+  it('solves into a given buffer', () => {
+    const rng = new Rng(9);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    factor.reset([2, 9, 4, 11, 0]);
+    const rhs = Float64Array.from({ length: 5 }, () => rng.normal());
+    const out = new Float64Array(n).fill(7);
+    expect(factor.solve(rhs, out)).toBe(out);
+    factor.solve(rhs).forEach((z, k) => expect(out[k]).toBe(z));
+    expect(out[5]).toBe(7); // past the size: untouched
+  });
 });
