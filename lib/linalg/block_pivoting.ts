@@ -23,6 +23,8 @@ import { UpdatableCholesky } from './updatable_cholesky';
 export class BoxQpSolver {
   private readonly m: number;
   private readonly g: Float64Array;
+  /** The scale of G, for the tolerance (at least 1e-300, so that the tolerance is never 0). */
+  private readonly largestDiagonal: number;
   private inverse: Float64Array | null | undefined;
   /** The factors of `G_FF` and `H_AA` left by the last system solved, reused by the next. */
   private freeFactor: UpdatableCholesky | undefined;
@@ -52,6 +54,9 @@ export class BoxQpSolver {
         g[i * m + j] = G[i][j] === G[j][i] ? G[i][j] : (G[i][j] + G[j][i]) / 2;
     }
     this.g = g;
+    let largestDiagonal = 1e-300;
+    for (let i = 0; i < m; i++) largestDiagonal = Math.max(largestDiagonal, Math.abs(g[i * m + i]));
+    this.largestDiagonal = largestDiagonal;
     this.u = new Float64Array(m);
     this.gu = new Float64Array(m);
     this.x = new Float64Array(m);
@@ -78,15 +83,18 @@ export class BoxQpSolver {
       const row = j * m;
       for (let i = 0; i < m; i++) gu[i] += c * g[row + i];
     }
-    let scale = 1e-300;
-    for (let i = 0; i < m; i++) scale = Math.max(scale, Math.abs(gu[i]), Math.abs(g[i * m + i]));
+    let scale = this.largestDiagonal;
+    for (let i = 0; i < m; i++) scale = Math.max(scale, Math.abs(gu[i]));
     const tol = tolerance * scale;
-    // Free set: where x may be positive. Start where the gradient at x = 0 pushes x up.
-    for (let i = 0; i < m; i++) free[i] = gu[i] < -tol ? 1 : 0;
-    // How sure each index is of its side (free: x, else y = Gx + Gu; at first −Gu, resp. Gu):
-    // the factors are built most sure first, so that the indices that later change sides are
-    // near their end, where removing them is cheap.
-    for (let i = 0; i < m; i++) score[i] = free[i] ? -gu[i] : gu[i];
+    // Free set: where x may be positive. Start where the gradient at x = 0 pushes x up. How sure
+    // each index is of its side (free: x, else y = Gx + Gu; at first −Gu, resp. Gu): the factors
+    // are built most sure first, so that the indices that later change sides are near their end,
+    // where removing them is cheap.
+    for (let i = 0; i < m; i++) {
+      const isFree = gu[i] < -tol;
+      free[i] = isFree ? 1 : 0;
+      score[i] = isFree ? -gu[i] : gu[i];
+    }
     let best = m + 1;
     let backup = 3;
     for (let iteration = 0; iteration < 10 * m + 10; iteration++) {

@@ -161,11 +161,61 @@ export function choleskyInPlace(a: Float64Array, n: number, stride: number, from
       a[r2 + q] = s2 / d;
       a[r3 + q] = s3 / d;
     }
-    // The 4 × 4 diagonal block, row by row.
-    for (let t = i; t < i + 4; t++) {
-      const failed = choleskyRow(a, t, i, stride);
-      if (failed >= 0) return failed;
+    // The 4 × 4 diagonal block: its ten inner products over the columns before it in one pass
+    // (four loads for ten multiply-adds), then its own small factorization, each row stored once
+    // its pivot is known to be positive (the rows before a bad pivot stay a valid factor).
+    let s00 = a[r0 + i];
+    let s10 = a[r1 + i];
+    let s20 = a[r2 + i];
+    let s30 = a[r3 + i];
+    let s11 = a[r1 + i + 1];
+    let s21 = a[r2 + i + 1];
+    let s31 = a[r3 + i + 1];
+    let s22 = a[r2 + i + 2];
+    let s32 = a[r3 + i + 2];
+    let s33 = a[r3 + i + 3];
+    for (let p = 0; p < i; p++) {
+      const x0 = a[r0 + p];
+      const x1 = a[r1 + p];
+      const x2 = a[r2 + p];
+      const x3 = a[r3 + p];
+      s00 -= x0 * x0;
+      s10 -= x1 * x0;
+      s20 -= x2 * x0;
+      s30 -= x3 * x0;
+      s11 -= x1 * x1;
+      s21 -= x2 * x1;
+      s31 -= x3 * x1;
+      s22 -= x2 * x2;
+      s32 -= x3 * x2;
+      s33 -= x3 * x3;
     }
+    if (!(s00 > 0)) return i;
+    const d0 = Math.sqrt(s00);
+    a[r0 + i] = d0;
+    const l10 = s10 / d0;
+    const p1 = s11 - l10 * l10;
+    if (!(p1 > 0)) return i + 1;
+    const d1 = Math.sqrt(p1);
+    a[r1 + i] = l10;
+    a[r1 + i + 1] = d1;
+    const l20 = s20 / d0;
+    const l21 = (s21 - l20 * l10) / d1;
+    const p2 = s22 - l20 * l20 - l21 * l21;
+    if (!(p2 > 0)) return i + 2;
+    const d2 = Math.sqrt(p2);
+    a[r2 + i] = l20;
+    a[r2 + i + 1] = l21;
+    a[r2 + i + 2] = d2;
+    const l30 = s30 / d0;
+    const l31 = (s31 - l30 * l10) / d1;
+    const l32 = (s32 - l30 * l20 - l31 * l21) / d2;
+    const p3 = s33 - l30 * l30 - l31 * l31 - l32 * l32;
+    if (!(p3 > 0)) return i + 3;
+    a[r3 + i] = l30;
+    a[r3 + i + 1] = l31;
+    a[r3 + i + 2] = l32;
+    a[r3 + i + 3] = Math.sqrt(p3);
   }
   for (; i < n; i++) {
     const failed = choleskyRow(a, i, 0, stride);
@@ -200,28 +250,64 @@ function choleskyRow(a: Float64Array, t: number, from: number, stride: number): 
 export function inversePositiveDefinite(matrix: Float64Array, n: number): Float64Array | null {
   const l = Float64Array.from(matrix);
   if (choleskyInPlace(l, n, n) >= 0) return null;
-  // W = L⁻¹, lower-triangular, stored transposed (row j of `wt` is column j of W) so that both
-  // the substitution and the product below run along contiguous rows.
-  const wt = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    wt[rj + j] = 1 / l[rj + j];
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      wt[rj + i] = -dot(l, ri + j, wt, rj + j, i - j) / l[ri + i];
-    }
-  }
-  // (A⁻¹)_ij = Σ_{k ≥ max(i, j)} W_ki W_kj: row i of `wt` against row j, from k = i (i ≥ j).
-  const inverse = new Float64Array(n * n);
+  // W = L⁻¹ row by row, W_i = (e_i − Σ_{p<i} L_ip W_p) / L_ii: combinations of earlier rows, four
+  // at a time (contiguous passes: each entry of the row built is loaded and stored once per four
+  // multiply-adds). Row p of W is zero past column p, so the four rows can share one range.
+  const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * n;
-      const s = dot(wt, ri + i, wt, rj + i, n - i);
-      inverse[ri + j] = s;
-      inverse[j * n + i] = s;
+    let p = 0;
+    for (; p + 3 < i; p += 4) {
+      const r0 = p * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      const c0 = l[ri + p];
+      const c1 = l[ri + p + 1];
+      const c2 = l[ri + p + 2];
+      const c3 = l[ri + p + 3];
+      for (let j = 0; j <= p + 3; j++) {
+        w[ri + j] -= c0 * w[r0 + j] + c1 * w[r1 + j] + (c2 * w[r2 + j] + c3 * w[r3 + j]);
+      }
+    }
+    for (; p < i; p++) {
+      const rp = p * n;
+      const c = l[ri + p];
+      for (let j = 0; j <= p; j++) w[ri + j] -= c * w[rp + j];
+    }
+    const d = l[ri + i];
+    for (let j = 0; j < i; j++) w[ri + j] /= d;
+    w[ri + i] = 1 / d;
+  }
+  // A⁻¹ = WᵀW = Σ_k W_kᵀ W_k: rank-one updates of the lower triangle by rows of W, four at a time
+  // (W_ki = 0 for i > k, so rows i up to the block's last k take all four).
+  const inverse = new Float64Array(n * n);
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const r0 = k * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    for (let i = 0; i <= k + 3; i++) {
+      const ri = i * n;
+      const c0 = w[r0 + i];
+      const c1 = w[r1 + i];
+      const c2 = w[r2 + i];
+      const c3 = w[r3 + i];
+      for (let j = 0; j <= i; j++) {
+        inverse[ri + j] += c0 * w[r0 + j] + c1 * w[r1 + j] + (c2 * w[r2 + j] + c3 * w[r3 + j]);
+      }
     }
   }
+  for (; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const ri = i * n;
+      const c = w[rk + i];
+      for (let j = 0; j <= i; j++) inverse[ri + j] += c * w[rk + j];
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inverse[j * n + i] = inverse[i * n + j];
   return inverse;
 }
 
