@@ -197,6 +197,17 @@ export class BoxQpSolver {
     return true;
   }
 
+  /**
+   * Hands the factors' WebAssembly memory back for later solvers (see `UpdatableCholesky.release`);
+   * the solver stays usable (with new factors).
+   */
+  release(): void {
+    this.freeFactor?.release();
+    this.activeFactor?.release();
+    this.freeFactor = undefined;
+    this.activeFactor = undefined;
+  }
+
   /** `G⁻¹`, computed on first use; null if G cannot be factorized. */
   private inverseOfG(): Float64Array | null {
     if (this.inverse !== undefined) return this.inverse;

@@ -166,7 +166,11 @@ export class ActiveSetProjector implements DualConeProjector {
       throw new NumericalError('The Gramian has NaN or infinite entries.');
     }
     const solver = new BoxQpSolver(prepared);
-    return U.map((u) => solver.solve(u) ?? this.fallback.project([u], G)[0]);
+    try {
+      return U.map((u) => solver.solve(u) ?? this.fallback.project([u], G)[0]);
+    } finally {
+      solver.release();
+    }
   }
 
   toString(): string {

@@ -1,6 +1,13 @@
 import { choleskyInPlace, dot } from './cholesky';
+import { wasmCholesky } from './cholesky_wasm';
 
 export { dot };
+
+/**
+ * From this m on, factors are computed with the WebAssembly SIMD kernel (below it, setting up a
+ * module instance costs more than it saves).
+ */
+const SIMD_FROM = Number(16);
 
 /** Where a float64's low 32 mantissa bits sit among its two 32-bit words (0 on little-endian). */
 const LOW_WORD = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1 ? 0 : 1;
@@ -11,7 +18,9 @@ const LOW_WORD = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1 ? 0 : 1;
  * row of the factor), removing one O(|S|²) (Givens rotations restore the triangle; Golub & Van
  * Loan, "Matrix Computations", §6.5.4), against O(|S|³) for a new factorization. Active-set
  * solvers change S by a few indices per step, which makes each step quadratic instead of cubic.
- * New rows, and rows refactored, go through the blocked kernel of `choleskyInPlace`.
+ * New rows, and rows refactored, go through the blocked kernel of `choleskyInPlace`, with its hot
+ * loop in WebAssembly SIMD where available (the factor then lives in WebAssembly memory; call
+ * {@link release} when done, for the next factor to reuse it).
  *
  * Every buffer is allocated once, with the object: an active-set solver moves one factor through
  * thousands of sets, and at m = 64 allocating per move costs more than the arithmetic. Index sets
@@ -23,6 +32,9 @@ export class UpdatableCholesky {
   private count = 0;
   /** Row-major lower-triangular factor with row stride m: `L Lᵀ = M_SS`. */
   private readonly l: Float64Array;
+  /** The SIMD loop of the kernel where WebAssembly has it (`l` then lives in its memory). */
+  private readonly columnPairs: ((i: number) => void) | undefined;
+  private readonly releaseMemory: (() => void) | undefined;
   /** Scratch marks for set differences: `mark[i] === stamp` means "i is in the set marked". */
   private readonly mark: Int32Array;
   private stamp = 0;
@@ -47,13 +59,26 @@ export class UpdatableCholesky {
     private readonly matrix: Float64Array,
     private readonly m: number,
   ) {
-    this.l = new Float64Array(m * m);
+    const simd = m >= SIMD_FROM ? wasmCholesky(m) : null;
+    this.l = simd?.matrix ?? new Float64Array(m * m);
+    this.columnPairs = simd?.columnPairs;
+    this.releaseMemory = simd?.release;
     this.mark = new Int32Array(m);
     this.order = new Int32Array(m);
     this.leaving = new Int32Array(m);
     this.entering = new Int32Array(m);
     this.keys = new Float64Array(m);
     this.keyWords = new Uint32Array(this.keys.buffer);
+  }
+
+  /**
+   * Hands the WebAssembly memory of the factor back for the next factor to reuse (setting one up
+   * costs more than a small solve): this factor must not be used after.
+   */
+  release(): void {
+    this.count = 0;
+    this.planned = false;
+    this.releaseMemory?.();
   }
 
   /** The number of indices in S. */
@@ -92,7 +117,7 @@ export class UpdatableCholesky {
       const row = i * m;
       for (let q = 0; q <= i; q++) l[row + q] = matrix[source + order[q]];
     }
-    const failed = choleskyInPlace(l, n, m, k);
+    const failed = choleskyInPlace(l, n, m, k, this.columnPairs);
     this.count = failed >= 0 ? failed : n;
     return failed < 0;
   }

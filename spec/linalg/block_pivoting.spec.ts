@@ -88,4 +88,55 @@ describe('BoxQpSolver', () => {
       expectKkt(G, us[k], inOrder[k]);
     }
   });
+
+  it('gives the same solutions without WebAssembly (the JavaScript kernel) as with it', () => {
+    const m = 72;
+    const G = gramian(m, 100, new Rng(12), 1);
+    const us = Array.from({ length: 12 }, (_, i) =>
+      Array.from({ length: m }, (_, j) => (j === 5 * i ? 1 : 0)),
+    );
+    const withSimd = new BoxQpSolver(G);
+    const simd = us.map((u) => withSimd.solve(u)!);
+    withSimd.release();
+    const saved = globalThis.WebAssembly;
+    let plain: (number[] | null)[] = [];
+    try {
+      (globalThis as { WebAssembly?: unknown }).WebAssembly = undefined;
+      jest.isolateModules(() => {
+        // A fresh module registry: the kernel module is looked for anew, and not found.
+        const fresh = require('../../lib/linalg/block_pivoting') as {
+          BoxQpSolver: typeof BoxQpSolver;
+        };
+        const wasm = require('../../lib/linalg/cholesky_wasm') as {
+          wasmCholesky: (m: number) => unknown;
+        };
+        expect(wasm.wasmCholesky(m)).toBeNull();
+        const solver = new fresh.BoxQpSolver(G);
+        plain = us.map((u) => solver.solve(u));
+      });
+    } finally {
+      globalThis.WebAssembly = saved;
+    }
+    us.forEach((u, k) => {
+      expect(plain[k]).not.toBeNull();
+      expectKkt(G, u, plain[k]!);
+      plain[k]!.forEach((x, i) =>
+        expect(Math.abs(x - simd[k][i])).toBeLessThan(1e-9 * (1 + Math.abs(x))),
+      );
+    });
+  });
+
+  it('stays usable after release (new factors), with the same solutions', () => {
+    const m = 40;
+    const G = gramian(m, 60, new Rng(13), 2);
+    const solver = new BoxQpSolver(G);
+    const u = Array.from({ length: m }, (_, j) => (j === 3 ? 1 : 0));
+    const before = solver.solve(u)!;
+    solver.release();
+    const after = solver.solve(u)!;
+    after.forEach((x, i) =>
+      expect(Math.abs(x - before[i])).toBeLessThan(1e-12 * (1 + Math.abs(x))),
+    );
+    solver.release();
+  });
 });
