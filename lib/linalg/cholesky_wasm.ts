@@ -22,6 +22,13 @@ export interface WasmCholesky {
    * loop `columnPairs` of `choleskyInPlace`).
    */
   columnPairs(i: number): void;
+  /** A vector of m float64 next to `matrix`, for {@link solve}. */
+  readonly vector: Float64Array;
+  /**
+   * Solves `L Lᵀ z = b` in place in the first k entries of `vector`, with `L` the k × k factor in
+   * `matrix` (the triangular solves of `UpdatableCholesky.solve`).
+   */
+  solve(k: number): void;
   /** Hands the memory back for a later {@link wasmCholesky}: `matrix` must not be used after. */
   release(): void;
 }
@@ -38,6 +45,7 @@ interface WebAssemblyApi {
 interface Slot {
   memory: { buffer: ArrayBuffer };
   columnPairs: (base: number, i: number, m: number) => void;
+  solve: (base: number, vector: number, k: number, m: number) => void;
 }
 
 /** The compiled module with the API that made it; null where there is none (or no SIMD). */
@@ -56,13 +64,15 @@ const IDLE_MAX = 4;
 export function wasmCholesky(m: number): WasmCholesky | null {
   if (compiled === undefined) compiled = compile();
   if (compiled === null) return null;
-  const bytes = m * m * 8;
+  const bytes = (m * m + m) * 8;
   const reusable = idle.findIndex((slot) => slot.memory.buffer.byteLength >= bytes);
   const slot = reusable >= 0 ? idle.splice(reusable, 1)[0] : newSlot(compiled, bytes);
   let released = false;
   return {
     matrix: new Float64Array(slot.memory.buffer, 0, m * m),
     columnPairs: (i: number) => slot.columnPairs(0, i, m),
+    vector: new Float64Array(slot.memory.buffer, m * m * 8, m),
+    solve: (k: number) => slot.solve(0, m * m * 8, k, m),
     release: () => {
       if (released) return;
       released = true;
@@ -74,7 +84,8 @@ export function wasmCholesky(m: number): WasmCholesky | null {
 function newSlot({ api, module }: { api: WebAssemblyApi; module: object }, bytes: number): Slot {
   const memory = new api.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
   const instance = new api.Instance(module, { env: { memory } });
-  return { memory, columnPairs: instance.exports.columnPairs as Slot['columnPairs'] };
+  const { columnPairs, solve } = instance.exports as Pick<Slot, 'columnPairs' | 'solve'>;
+  return { memory, columnPairs, solve };
 }
 
 function compile(): { api: WebAssemblyApi; module: object } | null {
@@ -163,6 +174,24 @@ class Code {
   i32GeU(): this {
     return this.emit(0x4f);
   }
+  i32Sub(): this {
+    return this.emit(0x6b);
+  }
+  i32LtS(): this {
+    return this.emit(0x48);
+  }
+  i32LtU(): this {
+    return this.emit(0x49);
+  }
+  i32GtU(): this {
+    return this.emit(0x4b);
+  }
+  i32Eqz(): this {
+    return this.emit(0x45);
+  }
+  if(): this {
+    return this.emit(0x04, 0x40);
+  }
   /** memarg: alignment 2³ (rows of float64 are 8-byte aligned, not 16), then the offset. */
   f64Load(offset = 0): this {
     return this.emit(0x2b, 3, ...unsigned(offset));
@@ -197,6 +226,15 @@ class Code {
   f64x2Mul(): this {
     return this.emit(0xfd, ...unsigned(0xf2));
   }
+  f64x2Sub(): this {
+    return this.emit(0xfd, ...unsigned(0xf1));
+  }
+  f64x2Splat(): this {
+    return this.emit(0xfd, ...unsigned(0x14));
+  }
+  v128Store(): this {
+    return this.emit(0xfd, ...unsigned(0x0b), 3, 0);
+  }
   block(): this {
     return this.emit(0x02, 0x40);
   }
@@ -219,7 +257,7 @@ class Code {
  * as the JavaScript kernel, with the sum over p taken two entries at a time in the two lanes of
  * each accumulator (then added): per step, six vector loads for sixteen multiply-adds.
  */
-function assemble(): number[] {
+function columnPairsBody(): number[] {
   // Locals: the parameters, then i32, v128 and f64 ones.
   const [base, i, m] = [0, 1, 2];
   const [stride, q, rq, rr, p, qBytes] = [3, 4, 5, 6, 7, 8];
@@ -285,13 +323,152 @@ function assemble(): number[] {
     [8 + 3, V128],
     [4, F64],
   ]);
-  const body = [...locals, ...code.bytes];
+  return [...locals, ...code.bytes];
+}
+
+/**
+ * `solve(base, vector, k, m)`: forward then back substitution with the k × k factor at byte
+ * address `base` (row stride m), in place on the k float64 at byte address `vector`, the same
+ * loops as `UpdatableCholesky.solve` with two lanes per instruction: the forward pass two rows at
+ * a time against each pair of z loaded, the backward pass two columns of Lᵀ at a time.
+ */
+function solveBody(): number[] {
+  const [base, z, k, m] = [0, 1, 2, 3];
+  const [stride, t, r, s, j, tBytes, end] = [4, 5, 6, 7, 8, 9, 10];
+  const [acc0, acc1, pair, splat0, splat1] = [11, 12, 13, 14, 15];
+  const [zt, zh] = [16, 17];
+  const code = new Code();
+  /** Adds the two lanes of a v128 local. */
+  const laneSum = (local: number) =>
+    code.get(local).f64x2ExtractLane(0).get(local).f64x2ExtractLane(1).f64Add();
+  code.get(m).i32Const(3).i32Shl().set(stride);
+  // L y = b, rows t and t + 1.
+  code.i32Const(0).set(t);
+  code.block().loop();
+  {
+    code.get(t).i32Const(1).i32Add().get(k).i32GeS().brIf(1);
+    code.get(base).get(t).get(stride).i32Mul().i32Add().set(r);
+    code.get(r).get(stride).i32Add().set(s);
+    code.v128Zero().set(acc0).v128Zero().set(acc1);
+    code.get(t).i32Const(3).i32Shl().set(tBytes);
+    code.i32Const(0).set(j);
+    code.block().loop();
+    {
+      code.get(j).get(tBytes).i32GeU().brIf(1); // t is even: pairs only
+      code.get(z).get(j).i32Add().v128Load().set(pair);
+      code.get(acc0).get(r).get(j).i32Add().v128Load().get(pair).f64x2Mul().f64x2Add().set(acc0);
+      code.get(acc1).get(s).get(j).i32Add().v128Load().get(pair).f64x2Mul().f64x2Add().set(acc1);
+      code.get(j).i32Const(16).i32Add().set(j).br(0);
+    }
+    code.end().end();
+    code.get(z).get(tBytes).i32Add().f64Load();
+    laneSum(acc0);
+    code.f64Sub().get(r).get(tBytes).i32Add().f64Load().f64Div().set(zt);
+    code.get(z).get(tBytes).i32Add().get(zt).f64Store();
+    code.get(z).get(tBytes).i32Add(); // address of z[t + 1]
+    code.get(z).get(tBytes).i32Add().f64Load(8);
+    laneSum(acc1);
+    code.f64Sub().get(s).get(tBytes).i32Add().f64Load().get(zt).f64Mul().f64Sub();
+    code.get(s).get(tBytes).i32Add().f64Load(8).f64Div().f64Store(8);
+    code.get(t).i32Const(2).i32Add().set(t).br(0);
+  }
+  code.end().end();
+  // The last row when k is odd.
+  code.get(t).get(k).i32LtS().if();
+  {
+    code.get(base).get(t).get(stride).i32Mul().i32Add().set(r);
+    code.v128Zero().set(acc0);
+    code.get(t).i32Const(3).i32Shl().set(tBytes);
+    code.i32Const(0).set(j);
+    code.block().loop();
+    {
+      code.get(j).get(tBytes).i32GeU().brIf(1);
+      code.get(acc0).get(r).get(j).i32Add().v128Load();
+      code.get(z).get(j).i32Add().v128Load().f64x2Mul().f64x2Add().set(acc0);
+      code.get(j).i32Const(16).i32Add().set(j).br(0);
+    }
+    code.end().end();
+    code.get(z).get(tBytes).i32Add();
+    code.get(z).get(tBytes).i32Add().f64Load();
+    laneSum(acc0);
+    code.f64Sub().get(r).get(tBytes).i32Add().f64Load().f64Div().f64Store();
+  }
+  code.end();
+  // Lᵀ z = y, columns i and i − 1 of Lᵀ (rows of L), i = t.
+  code.get(k).i32Const(1).i32Sub().set(t);
+  code.block().loop();
+  {
+    code.get(t).i32Const(1).i32LtS().brIf(1);
+    code.get(base).get(t).get(stride).i32Mul().i32Add().set(r);
+    code.get(r).get(stride).i32Sub().set(s);
+    code.get(t).i32Const(3).i32Shl().set(tBytes);
+    code.get(tBytes).i32Const(8).i32Sub().set(end); // byte offset of column i − 1
+    code.get(z).get(tBytes).i32Add().f64Load().get(r).get(tBytes).i32Add().f64Load().f64Div();
+    code.set(zt);
+    code.get(z).get(tBytes).i32Add().get(zt).f64Store();
+    code.get(z).get(end).i32Add().f64Load();
+    code.get(r).get(end).i32Add().f64Load().get(zt).f64Mul().f64Sub();
+    code.get(s).get(end).i32Add().f64Load().f64Div().set(zh);
+    code.get(z).get(end).i32Add().get(zh).f64Store();
+    code.get(zt).f64x2Splat().set(splat0).get(zh).f64x2Splat().set(splat1);
+    code.i32Const(0).set(j);
+    code.block().loop();
+    {
+      code.get(j).i32Const(16).i32Add().get(end).i32GtU().brIf(1);
+      code.get(z).get(j).i32Add(); // address
+      code.get(z).get(j).i32Add().v128Load();
+      code.get(r).get(j).i32Add().v128Load().get(splat0).f64x2Mul();
+      code.get(s).get(j).i32Add().v128Load().get(splat1).f64x2Mul().f64x2Add();
+      code.f64x2Sub().v128Store();
+      code.get(j).i32Const(16).i32Add().set(j).br(0);
+    }
+    code.end().end();
+    code.get(j).get(end).i32LtU().if();
+    {
+      code.get(z).get(j).i32Add();
+      code.get(z).get(j).i32Add().f64Load();
+      code.get(r).get(j).i32Add().f64Load().get(zt).f64Mul();
+      code.get(s).get(j).i32Add().f64Load().get(zh).f64Mul().f64Add();
+      code.f64Sub().f64Store();
+    }
+    code.end();
+    code.get(t).i32Const(2).i32Sub().set(t).br(0);
+  }
+  code.end().end();
+  code.get(t).i32Eqz().if();
+  code.get(z).get(z).f64Load().get(base).f64Load().f64Div().f64Store();
+  code.end();
+  code.end();
+  const locals = vector([
+    [7, I32],
+    [5, V128],
+    [2, F64],
+  ]);
+  return [...locals, ...code.bytes];
+}
+
+/** The module: its two functions over an imported memory. */
+function assemble(): number[] {
+  const bodies = [columnPairsBody(), solveBody()];
+  const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
   return [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32]]), ...vector([])]])),
+    ...section(
+      1,
+      vector([
+        [0x60, ...i32s(3), ...vector([])],
+        [0x60, ...i32s(4), ...vector([])],
+      ]),
+    ),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0]])),
-    ...section(7, vector([[...name('columnPairs'), 0x00, 0]])),
-    ...section(10, vector([[...unsigned(body.length), ...body]])),
+    ...section(3, vector([[0], [1]])),
+    ...section(
+      7,
+      vector([
+        [...name('columnPairs'), 0x00, 0],
+        [...name('solve'), 0x00, 1],
+      ]),
+    ),
+    ...section(10, vector(bodies.map((body) => [...unsigned(body.length), ...body]))),
   ];
 }

@@ -1,5 +1,5 @@
 import { choleskyInPlace, dot } from './cholesky';
-import { wasmCholesky } from './cholesky_wasm';
+import { wasmCholesky, type WasmCholesky } from './cholesky_wasm';
 
 export { dot };
 
@@ -33,8 +33,8 @@ export class UpdatableCholesky {
   /** Row-major lower-triangular factor with row stride m: `L Lᵀ = M_SS`. */
   private readonly l: Float64Array;
   /** The SIMD loop of the kernel where WebAssembly has it (`l` then lives in its memory). */
+  private readonly simd: WasmCholesky | null;
   private readonly columnPairs: ((i: number) => void) | undefined;
-  private readonly releaseMemory: (() => void) | undefined;
   /** Scratch marks for set differences: `mark[i] === stamp` means "i is in the set marked". */
   private readonly mark: Int32Array;
   private stamp = 0;
@@ -59,10 +59,9 @@ export class UpdatableCholesky {
     private readonly matrix: Float64Array,
     private readonly m: number,
   ) {
-    const simd = m >= SIMD_FROM ? wasmCholesky(m) : null;
-    this.l = simd?.matrix ?? new Float64Array(m * m);
-    this.columnPairs = simd?.columnPairs;
-    this.releaseMemory = simd?.release;
+    this.simd = m >= SIMD_FROM ? wasmCholesky(m) : null;
+    this.l = this.simd?.matrix ?? new Float64Array(m * m);
+    this.columnPairs = this.simd?.columnPairs;
     this.mark = new Int32Array(m);
     this.order = new Int32Array(m);
     this.leaving = new Int32Array(m);
@@ -78,7 +77,7 @@ export class UpdatableCholesky {
   release(): void {
     this.count = 0;
     this.planned = false;
-    this.releaseMemory?.();
+    this.simd?.release();
   }
 
   /** The number of indices in S. */
@@ -277,6 +276,13 @@ export class UpdatableCholesky {
     const { l, m } = this;
     const k = this.count;
     const z = out ?? new Float64Array(k);
+    if (this.simd) {
+      const { vector } = this.simd;
+      for (let t = 0; t < k; t++) vector[t] = rhs[t];
+      this.simd.solve(k);
+      for (let t = 0; t < k; t++) z[t] = vector[t];
+      return z;
+    }
     // L y = rhs, two rows at a time: each z[j] loaded once for both rows' sums.
     let t = 0;
     for (; t + 1 < k; t += 2) {

@@ -89,4 +89,22 @@ describe('wasmCholesky', () => {
     second.release();
     third.release();
   });
+
+  it.each([0, 1, 2, 3, 5, 8, 33, 97])('solves L Lᵀ z = b in place (k = %i)', (k) => {
+    const A = gramianOf(normalMatrix(k, k + 4, k, new Rng(70 + k)));
+    const kernel = wasmCholesky(stride)!;
+    fill(kernel.matrix, A, stride);
+    expect(choleskyInPlace(kernel.matrix, k, stride, 0, kernel.columnPairs)).toBe(-1);
+    const rng = new Rng(k);
+    const b = Array.from({ length: k }, () => rng.normal());
+    kernel.vector.fill(5);
+    kernel.vector.set(b);
+    kernel.solve(k);
+    const z = Array.from(kernel.vector.subarray(0, k));
+    let residual = 0;
+    A.forEach((row, i) => (residual = Math.max(residual, Math.abs(dot(row, z) - b[i]))));
+    expect(residual).toBeLessThan(1e-10 * (1 + Math.max(0, ...b.map(Math.abs))));
+    expect(kernel.vector[k]).toBe(5); // entries past k untouched
+    kernel.release();
+  });
 });
