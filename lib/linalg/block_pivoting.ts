@@ -170,7 +170,7 @@ export class BoxQpSolver {
       factor.solve(rhs, z);
       for (let k = 0; k < nf; k++) x[columns[k]] = z[k];
       // y_A = Gu_A + G_AF x_F.
-      gatherProducts(y, g, m, activeList, na, columns, nf, z);
+      factor.multiply(activeList, na, z, y);
       for (let k = 0; k < na; k++) {
         const a = activeList[k];
         x[a] = 0;
@@ -192,7 +192,7 @@ export class BoxQpSolver {
       y[columns[k]] = z[k];
       x[columns[k]] = 0;
     }
-    gatherProducts(x, h, m, freeList, nf, columns, na, z);
+    factor.multiply(freeList, nf, z, x);
     for (let k = 0; k < nf; k++) x[freeList[k]] -= u[freeList[k]];
     return true;
   }
@@ -214,53 +214,6 @@ export class BoxQpSolver {
     const { m, g } = this;
     this.inverse = inversePositiveDefinite(g, m);
     return this.inverse;
-  }
-}
-
-/**
- * `target[r] = Σ_k matrix[r, columns[k]] · coefficients[k]` for the first `rowCount` rows r of
- * `rows`: the product with a block of the matrix only (|A|·|F| multiply-adds, where a pass over
- * whole rows would take m·|F|), four rows at a time so that each column index and coefficient
- * loaded serves four multiply-adds.
- */
-function gatherProducts(
-  target: Float64Array,
-  matrix: Float64Array,
-  m: number,
-  rows: Int32Array,
-  rowCount: number,
-  columns: Int32Array,
-  columnCount: number,
-  coefficients: Float64Array,
-): void {
-  let r = 0;
-  for (; r + 3 < rowCount; r += 4) {
-    const a0 = rows[r] * m;
-    const a1 = rows[r + 1] * m;
-    const a2 = rows[r + 2] * m;
-    const a3 = rows[r + 3] * m;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let k = 0; k < columnCount; k++) {
-      const c = columns[k];
-      const z = coefficients[k];
-      s0 += matrix[a0 + c] * z;
-      s1 += matrix[a1 + c] * z;
-      s2 += matrix[a2 + c] * z;
-      s3 += matrix[a3 + c] * z;
-    }
-    target[rows[r]] = s0;
-    target[rows[r + 1]] = s1;
-    target[rows[r + 2]] = s2;
-    target[rows[r + 3]] = s3;
-  }
-  for (; r < rowCount; r++) {
-    const a = rows[r] * m;
-    let s = 0;
-    for (let k = 0; k < columnCount; k++) s += matrix[a + columns[k]] * coefficients[k];
-    target[rows[r]] = s;
   }
 }
 

@@ -12,24 +12,36 @@
  * the same arithmetic up to rounding.
  */
 
-/** A factor matrix in WebAssembly memory, and the SIMD loop bound to it. */
+/**
+ * A factor of a principal submatrix of an m × m matrix, in WebAssembly memory, with the loops of
+ * `UpdatableCholesky` that run there bound to it.
+ */
 export interface WasmCholesky {
-  /** The m × m matrix, row-major, in the module's memory (its initial entries are arbitrary). */
+  /** The factor, m × m row-major (its initial entries are arbitrary). */
   readonly matrix: Float64Array;
+  /** The matrix whose principal submatrices are factorized, m × m row-major, to be filled. */
+  readonly source: Float64Array;
+  /** The indices of the submatrix, in the order of the factor's rows. */
+  readonly order: Int32Array;
+  /** Vectors of m float64: right-hand side and solution of {@link solve}; {@link addRows}. */
+  readonly vector: Float64Array;
+  readonly target: Float64Array;
   /**
    * For the four rows i..i+3 of the factor being computed, every column pair (q, q + 1) with
    * q + 1 < i: `L_tq` and `L_t,q+1` from the entries of A there and rows 0..q + 1 of L (the
    * loop `columnPairs` of `choleskyInPlace`).
    */
   columnPairs(i: number): void;
-  /** A vector of m float64 next to `matrix`, for {@link solve}. */
-  readonly vector: Float64Array;
+  /** Rows k..n−1 of `matrix`, up to the diagonal: `source[order[i], order[q]]`, q ≤ i. */
+  gatherRows(k: number, n: number): void;
   /**
    * Solves `L Lᵀ z = b` in place in the first k entries of `vector`, with `L` the k × k factor in
    * `matrix` (the triangular solves of `UpdatableCholesky.solve`).
    */
   solve(k: number): void;
-  /** Hands the memory back for a later {@link wasmCholesky}: `matrix` must not be used after. */
+  /** `target = Σ_{t < k} vector[t] · source[order[t], :]`, over whole rows. */
+  addRows(k: number): void;
+  /** Hands the memory back for a later {@link wasmCholesky}: nothing of it must be used after. */
   release(): void;
 }
 
@@ -41,11 +53,32 @@ interface WebAssemblyApi {
   Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
 }
 
+/** The module's functions (byte addresses, sizes in entries). */
+interface Exports {
+  columnPairs: (factor: number, i: number, m: number) => void;
+  gatherRows: (
+    factor: number,
+    source: number,
+    order: number,
+    k: number,
+    n: number,
+    m: number,
+  ) => void;
+  solve: (factor: number, vector: number, k: number, m: number) => void;
+  addRows: (
+    target: number,
+    source: number,
+    order: number,
+    k: number,
+    coefficients: number,
+    m: number,
+  ) => void;
+}
+
 /** A module instance with its own memory. */
 interface Slot {
   memory: { buffer: ArrayBuffer };
-  columnPairs: (base: number, i: number, m: number) => void;
-  solve: (base: number, vector: number, k: number, m: number) => void;
+  exports: Exports;
 }
 
 /** The compiled module with the API that made it; null where there is none (or no SIMD). */
@@ -58,21 +91,32 @@ const idle: Slot[] = [];
 const IDLE_MAX = 4;
 
 /**
- * A factor matrix of `m × m` float64 in WebAssembly memory with the SIMD kernel bound to it, or
- * null where WebAssembly SIMD is not available.
+ * A factor for submatrices of an `m × m` matrix in WebAssembly memory, with the SIMD loops bound
+ * to it, or null where WebAssembly SIMD is not available.
  */
 export function wasmCholesky(m: number): WasmCholesky | null {
   if (compiled === undefined) compiled = compile();
   if (compiled === null) return null;
-  const bytes = (m * m + m) * 8;
+  // Layout: factor, source (m² float64 each), vector, target (m float64 each), order (m int32).
+  const square = m * m * 8;
+  const [factor, source, vector, target] = [0, square, 2 * square, 2 * square + 8 * m];
+  const orderAt = target + 8 * m;
+  const bytes = orderAt + 4 * m;
   const reusable = idle.findIndex((slot) => slot.memory.buffer.byteLength >= bytes);
   const slot = reusable >= 0 ? idle.splice(reusable, 1)[0] : newSlot(compiled, bytes);
+  const { buffer } = slot.memory;
+  const run = slot.exports;
   let released = false;
   return {
-    matrix: new Float64Array(slot.memory.buffer, 0, m * m),
-    columnPairs: (i: number) => slot.columnPairs(0, i, m),
-    vector: new Float64Array(slot.memory.buffer, m * m * 8, m),
-    solve: (k: number) => slot.solve(0, m * m * 8, k, m),
+    matrix: new Float64Array(buffer, factor, m * m),
+    source: new Float64Array(buffer, source, m * m),
+    order: new Int32Array(buffer, orderAt, m),
+    vector: new Float64Array(buffer, vector, m),
+    target: new Float64Array(buffer, target, m),
+    columnPairs: (i: number) => run.columnPairs(factor, i, m),
+    gatherRows: (k: number, n: number) => run.gatherRows(factor, source, orderAt, k, n, m),
+    solve: (k: number) => run.solve(factor, vector, k, m),
+    addRows: (k: number) => run.addRows(target, source, orderAt, k, vector, m),
     release: () => {
       if (released) return;
       released = true;
@@ -84,8 +128,7 @@ export function wasmCholesky(m: number): WasmCholesky | null {
 function newSlot({ api, module }: { api: WebAssemblyApi; module: object }, bytes: number): Slot {
   const memory = new api.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
   const instance = new api.Instance(module, { env: { memory } });
-  const { columnPairs, solve } = instance.exports as Pick<Slot, 'columnPairs' | 'solve'>;
-  return { memory, columnPairs, solve };
+  return { memory, exports: instance.exports as unknown as Exports };
 }
 
 function compile(): { api: WebAssemblyApi; module: object } | null {
@@ -185,6 +228,16 @@ class Code {
   }
   i32GtU(): this {
     return this.emit(0x4b);
+  }
+  i32ShrU(): this {
+    return this.emit(0x76);
+  }
+  /** memarg: alignment 2², then the offset. */
+  i32Load(offset = 0): this {
+    return this.emit(0x28, 2, ...unsigned(offset));
+  }
+  f64Zero(): this {
+    return this.emit(0x44, ...new Array<number>(8).fill(0));
   }
   i32Eqz(): this {
     return this.emit(0x45);
@@ -447,28 +500,154 @@ function solveBody(): number[] {
   return [...locals, ...code.bytes];
 }
 
-/** The module: its two functions over an imported memory. */
+/**
+ * `gatherRows(factor, source, order, k, n, m)`: rows k..n−1 of the factor's lower triangle from
+ * `source[order[i], order[q]]` (the new rows of `UpdatableCholesky.append`).
+ */
+function gatherRowsBody(): number[] {
+  const [factor, source, order, k, n, m] = [0, 1, 2, 3, 4, 5];
+  const [stride, i, src, q, end, dst] = [6, 7, 8, 9, 10, 11];
+  const code = new Code();
+  code.get(m).i32Const(3).i32Shl().set(stride);
+  code.get(k).set(i);
+  code.block().loop();
+  {
+    code.get(i).get(n).i32GeS().brIf(1);
+    code.get(factor).get(i).get(stride).i32Mul().i32Add().set(dst);
+    code.get(source).get(order).get(i).i32Const(2).i32Shl().i32Add().i32Load();
+    code.get(stride).i32Mul().i32Add().set(src);
+    code.get(i).i32Const(1).i32Add().i32Const(2).i32Shl().set(end);
+    code.i32Const(0).set(q);
+    code.block().loop();
+    {
+      code.get(q).get(end).i32GeU().brIf(1);
+      code.get(dst);
+      code.get(src).get(order).get(q).i32Add().i32Load().i32Const(3).i32Shl().i32Add().f64Load();
+      code.f64Store();
+      code.get(dst).i32Const(8).i32Add().set(dst);
+      code.get(q).i32Const(4).i32Add().set(q).br(0);
+    }
+    code.end().end();
+    code.get(i).i32Const(1).i32Add().set(i).br(0);
+  }
+  code.end().end();
+  code.end();
+  return [...vector([[6, I32]]), ...code.bytes];
+}
+
+/**
+ * `addRows(target, source, order, k, coefficients, m)`: `target = Σ_{t < k} coefficients[t] ·
+ * source[order[t], :]`, four rows at a time, two columns per instruction: contiguous passes over
+ * whole rows, which in SIMD beat the product with only the columns needed (a gather).
+ */
+function addRowsBody(): number[] {
+  const [target, source, order, k, coefficients, m] = [0, 1, 2, 3, 4, 5];
+  const [stride, t, j, pairEnd] = [6, 7, 8, 9];
+  const rows = [10, 11, 12, 13];
+  const splats = [14, 15, 16, 17];
+  const scalars = [18, 19, 20, 21];
+  const code = new Code();
+  code.get(m).i32Const(3).i32Shl().set(stride);
+  code.get(m).i32Const(1).i32ShrU().i32Const(4).i32Shl().set(pairEnd);
+  code.i32Const(0).set(j);
+  code.block().loop();
+  {
+    code.get(j).get(stride).i32GeU().brIf(1);
+    code.get(target).get(j).i32Add().f64Zero().f64Store();
+    code.get(j).i32Const(8).i32Add().set(j).br(0);
+  }
+  code.end().end();
+  /** Rows t..t+width−1: their addresses and coefficients into the locals. */
+  const load = (width: number) => {
+    for (let w = 0; w < width; w++) {
+      code
+        .get(source)
+        .get(order)
+        .get(t)
+        .i32Const(2)
+        .i32Shl()
+        .i32Add()
+        .i32Load(4 * w);
+      code.get(stride).i32Mul().i32Add().set(rows[w]);
+      code
+        .get(coefficients)
+        .get(t)
+        .i32Const(3)
+        .i32Shl()
+        .i32Add()
+        .f64Load(8 * w)
+        .set(scalars[w]);
+      code.get(scalars[w]).f64x2Splat().set(splats[w]);
+    }
+  };
+  /** `target[j..] += Σ_w c_w row_w[j..]`, pairs of columns, then the last one when m is odd. */
+  const columns = (width: number) => {
+    code.i32Const(0).set(j);
+    code.block().loop();
+    {
+      code.get(j).get(pairEnd).i32GeU().brIf(1);
+      code.get(target).get(j).i32Add();
+      code.get(target).get(j).i32Add().v128Load();
+      for (let w = 0; w < width; w++) {
+        code.get(rows[w]).get(j).i32Add().v128Load().get(splats[w]).f64x2Mul();
+        if (w > 0) code.f64x2Add();
+      }
+      code.f64x2Add().v128Store();
+      code.get(j).i32Const(16).i32Add().set(j).br(0);
+    }
+    code.end().end();
+    code.get(j).get(stride).i32LtU().if();
+    {
+      code.get(target).get(j).i32Add();
+      code.get(target).get(j).i32Add().f64Load();
+      for (let w = 0; w < width; w++) {
+        code.get(rows[w]).get(j).i32Add().f64Load().get(scalars[w]).f64Mul();
+        if (w > 0) code.f64Add();
+      }
+      code.f64Add().f64Store();
+    }
+    code.end();
+  };
+  code.i32Const(0).set(t);
+  code.block().loop();
+  {
+    code.get(t).i32Const(3).i32Add().get(k).i32GeS().brIf(1);
+    load(4);
+    columns(4);
+    code.get(t).i32Const(4).i32Add().set(t).br(0);
+  }
+  code.end().end();
+  code.block().loop();
+  {
+    code.get(t).get(k).i32GeS().brIf(1);
+    load(1);
+    columns(1);
+    code.get(t).i32Const(1).i32Add().set(t).br(0);
+  }
+  code.end().end();
+  code.end();
+  return [
+    ...vector([
+      [8, I32],
+      [4, V128],
+      [4, F64],
+    ]),
+    ...code.bytes,
+  ];
+}
+
+/** The module: its four functions over an imported memory. */
 function assemble(): number[] {
-  const bodies = [columnPairsBody(), solveBody()];
+  const bodies = [columnPairsBody(), solveBody(), gatherRowsBody(), addRowsBody()];
   const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
+  const types = [3, 4, 6].map((count) => [0x60, ...i32s(count), ...vector([])]);
+  const names = ['columnPairs', 'solve', 'gatherRows', 'addRows'];
   return [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(
-      1,
-      vector([
-        [0x60, ...i32s(3), ...vector([])],
-        [0x60, ...i32s(4), ...vector([])],
-      ]),
-    ),
+    ...section(1, vector(types)),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0], [1]])),
-    ...section(
-      7,
-      vector([
-        [...name('columnPairs'), 0x00, 0],
-        [...name('solve'), 0x00, 1],
-      ]),
-    ),
+    ...section(3, vector([[0], [1], [2], [2]])),
+    ...section(7, vector(names.map((text, index) => [...name(text), 0x00, index]))),
     ...section(10, vector(bodies.map((body) => [...unsigned(body.length), ...body]))),
   ];
 }

@@ -63,7 +63,8 @@ export class UpdatableCholesky {
     this.l = this.simd?.matrix ?? new Float64Array(m * m);
     this.columnPairs = this.simd?.columnPairs;
     this.mark = new Int32Array(m);
-    this.order = new Int32Array(m);
+    this.order = this.simd?.order ?? new Int32Array(m);
+    this.simd?.source.set(matrix.subarray(0, m * m));
     this.leaving = new Int32Array(m);
     this.entering = new Int32Array(m);
     this.keys = new Float64Array(m);
@@ -111,10 +112,13 @@ export class UpdatableCholesky {
     const k = this.count;
     for (let e = 0; e < count; e++) order[k + e] = entering[e];
     const n = k + count;
-    for (let i = k; i < n; i++) {
-      const source = order[i] * m;
-      const row = i * m;
-      for (let q = 0; q <= i; q++) l[row + q] = matrix[source + order[q]];
+    if (this.simd) this.simd.gatherRows(k, n);
+    else {
+      for (let i = k; i < n; i++) {
+        const source = order[i] * m;
+        const row = i * m;
+        for (let q = 0; q <= i; q++) l[row + q] = matrix[source + order[q]];
+      }
     }
     const failed = choleskyInPlace(l, n, m, k, this.columnPairs);
     this.count = failed >= 0 ? failed : n;
@@ -265,6 +269,59 @@ export class UpdatableCholesky {
         l[t * m + r + 1] = c * y - s * x;
       }
       l[r * m + r + 1] = 0;
+    }
+  }
+
+  /**
+   * `target[r] = Σ_t M[r, order[t]] · coefficients[t]` (t < {@link size}) for the first
+   * `rowCount` indices r of `rows`: the product of the columns S of M with a vector, on the rows
+   * asked for. In WebAssembly it runs over whole rows of M (as `M_S,: ᵀ` times the vector, M being
+   * symmetric) in SIMD, otherwise on those rows only, gathering the columns of S.
+   */
+  multiply(
+    rows: Int32Array,
+    rowCount: number,
+    coefficients: Float64Array,
+    target: Float64Array,
+  ): void {
+    const k = this.count;
+    if (this.simd) {
+      const { vector, target: sums } = this.simd;
+      for (let t = 0; t < k; t++) vector[t] = coefficients[t];
+      this.simd.addRows(k);
+      for (let r = 0; r < rowCount; r++) target[rows[r]] = sums[rows[r]];
+      return;
+    }
+    const { matrix, m, order } = this;
+    // Four rows at a time: each column index and coefficient loaded serves four multiply-adds.
+    let r = 0;
+    for (; r + 3 < rowCount; r += 4) {
+      const a0 = rows[r] * m;
+      const a1 = rows[r + 1] * m;
+      const a2 = rows[r + 2] * m;
+      const a3 = rows[r + 3] * m;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let t = 0; t < k; t++) {
+        const c = order[t];
+        const z = coefficients[t];
+        s0 += matrix[a0 + c] * z;
+        s1 += matrix[a1 + c] * z;
+        s2 += matrix[a2 + c] * z;
+        s3 += matrix[a3 + c] * z;
+      }
+      target[rows[r]] = s0;
+      target[rows[r + 1]] = s1;
+      target[rows[r + 2]] = s2;
+      target[rows[r + 3]] = s3;
+    }
+    for (; r < rowCount; r++) {
+      const a = rows[r] * m;
+      let s = 0;
+      for (let t = 0; t < k; t++) s += matrix[a + order[t]] * coefficients[t];
+      target[rows[r]] = s;
     }
   }
 

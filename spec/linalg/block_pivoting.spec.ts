@@ -98,10 +98,11 @@ describe('BoxQpSolver', () => {
     const withSimd = new BoxQpSolver(G);
     const simd = us.map((u) => withSimd.solve(u)!);
     withSimd.release();
-    const saved = globalThis.WebAssembly;
+    const global = globalThis as { WebAssembly?: unknown };
+    const saved = global.WebAssembly;
     let plain: (number[] | null)[] = [];
     try {
-      (globalThis as { WebAssembly?: unknown }).WebAssembly = undefined;
+      global.WebAssembly = undefined;
       jest.isolateModules(() => {
         // A fresh module registry: the kernel module is looked for anew, and not found.
         const fresh = require('../../lib/linalg/block_pivoting') as {
@@ -115,7 +116,7 @@ describe('BoxQpSolver', () => {
         plain = us.map((u) => solver.solve(u));
       });
     } finally {
-      globalThis.WebAssembly = saved;
+      global.WebAssembly = saved;
     }
     us.forEach((u, k) => {
       expect(plain[k]).not.toBeNull();

@@ -177,4 +177,31 @@ describe('UpdatableCholesky', () => {
     factor.solve(rhs).forEach((z, k) => expect(out[k]).toBe(z));
     expect(out[5]).toBe(7); // past the size: untouched
   });
+
+  // 14: the JavaScript loops; 23 and 40: WebAssembly (odd and even m, sets of every size mod 4).
+  it.each([14, 23, 40])(
+    'multiplies the columns S of M by a vector, on the rows asked for (m = %i)',
+    (size) => {
+      const rng = new Rng(size);
+      const matrix = spd(size, rng);
+      const factor = new UpdatableCholesky(matrix, size);
+      for (const k of [0, 1, 2, 3, 4, 5, 7, 9]) {
+        const set = [...Array(size).keys()].sort(() => rng.next() - 0.5).slice(0, k);
+        expect(factor.reset(set)).toBe(true);
+        const coefficients = Float64Array.from({ length: size }, () => rng.normal());
+        const rows = Int32Array.from([...Array(size).keys()].filter((i) => i % 3 !== 1));
+        const target = new Float64Array(size).fill(9);
+        factor.multiply(rows, rows.length, coefficients, target);
+        const order = factor.indices;
+        for (let i = 0; i < size; i++) {
+          let s = 0;
+          order.forEach((j, t) => (s += matrix[i * size + j] * coefficients[t]));
+          if (i % 3 === 1) expect(target[i]).toBe(9);
+          else expect(Math.abs(target[i] - s)).toBeLessThan(1e-12 * (1 + Math.abs(s)));
+        }
+        expectSolvesSubsystem(factor, matrix, size, rng);
+      }
+      factor.release();
+    },
+  );
 });
