@@ -63,8 +63,9 @@ export function invertLowerTriangular(l: Matrix64): Matrix64 {
  * factorized. The hot loop computes four rows of `L` at once against two earlier rows: each entry
  * loaded serves two or four multiply-adds, and the eight running sums are independent, which is
  * what makes it over twice as fast as a row at a time in V8 (about 2.5 GMAC/s at k = 128).
- * `pairs`, when given, replaces that loop for rows i..i+3 (see `columnPairs` below): the
- * WebAssembly SIMD version of `cholesky_wasm.ts`, about three times as fast, bound to `a`.
+ * `pairs`, when given, replaces that loop for rows i..i+3 (see `columnPairs` below), and for the
+ * last rows one at a time (`rows` 1): the WebAssembly SIMD version of `cholesky_wasm.ts`, about
+ * three times as fast, bound to `a`.
  *
  * @example
  * ```ts
@@ -77,7 +78,7 @@ export function choleskyInPlace(
   n: number,
   stride: number,
   from = 0,
-  pairs?: (i: number) => void,
+  pairs?: (i: number, rows: 1 | 4) => void,
 ): number {
   let i = from;
   for (; i + 3 < n; i += 4) {
@@ -85,7 +86,7 @@ export function choleskyInPlace(
     const r1 = r0 + stride;
     const r2 = r1 + stride;
     const r3 = r2 + stride;
-    if (pairs) pairs(i);
+    if (pairs) pairs(i, 4);
     else columnPairs(a, i, stride);
     let q = i & ~1;
     for (; q < i; q++) {
@@ -164,7 +165,12 @@ export function choleskyInPlace(
     a[r3 + i + 3] = Math.sqrt(p3);
   }
   for (; i < n; i++) {
-    const failed = choleskyRow(a, i, 0, stride);
+    let from = 0;
+    if (pairs) {
+      pairs(i, 1);
+      from = i & ~1;
+    }
+    const failed = choleskyRow(a, i, from, stride);
     if (failed >= 0) return failed;
   }
   return -1;

@@ -27,11 +27,11 @@ export interface WasmCholesky {
   readonly vector: Float64Array;
   readonly target: Float64Array;
   /**
-   * For the four rows i..i+3 of the factor being computed, every column pair (q, q + 1) with
-   * q + 1 < i: `L_tq` and `L_t,q+1` from the entries of A there and rows 0..q + 1 of L (the
-   * loop `columnPairs` of `choleskyInPlace`).
+   * For the four rows i..i+3 (`rows` 4) or the row i (`rows` 1) of the factor being computed,
+   * every column pair (q, q + 1) with q + 1 < i: `L_tq` and `L_t,q+1` from the entries of A there
+   * and rows 0..q + 1 of L (the loop `columnPairs` of `choleskyInPlace`).
    */
-  columnPairs(i: number): void;
+  columnPairs(i: number, rows: 1 | 4): void;
   /** Rows k..n−1 of `matrix`, up to the diagonal: `source[order[i], order[q]]`, q ≤ i. */
   gatherRows(k: number, n: number): void;
   /**
@@ -56,6 +56,7 @@ interface WebAssemblyApi {
 /** The module's functions (byte addresses, sizes in entries). */
 interface Exports {
   columnPairs: (factor: number, i: number, m: number) => void;
+  rowPairs: (factor: number, i: number, m: number) => void;
   gatherRows: (
     factor: number,
     source: number,
@@ -113,7 +114,8 @@ export function wasmCholesky(m: number): WasmCholesky | null {
     order: new Int32Array(buffer, orderAt, m),
     vector: new Float64Array(buffer, vector, m),
     target: new Float64Array(buffer, target, m),
-    columnPairs: (i: number) => run.columnPairs(factor, i, m),
+    columnPairs: (i: number, rows: number) =>
+      rows === 4 ? run.columnPairs(factor, i, m) : run.rowPairs(factor, i, m),
     gatherRows: (k: number, n: number) => run.gatherRows(factor, source, orderAt, k, n, m),
     solve: (k: number) => run.solve(factor, vector, k, m),
     addRows: (k: number) => run.addRows(target, source, orderAt, k, vector, m),
@@ -306,11 +308,12 @@ class Code {
 }
 
 /**
- * `columnPairs(base, i, m)`: base is the byte address of the m × m row-major matrix. The same loop
+ * `columnPairs(base, i, m)` for `width` rows i..i + width − 1 (4, or 1 for the last rows of a
+ * factor, which would otherwise go a dot product at a time): base is the byte address of the m × m row-major matrix. The same loop
  * as the JavaScript kernel, with the sum over p taken two entries at a time in the two lanes of
  * each accumulator (then added): per step, six vector loads for sixteen multiply-adds.
  */
-function columnPairsBody(): number[] {
+function columnPairsBody(width: number): number[] {
   // Locals: the parameters, then i32, v128 and f64 ones.
   const [base, i, m] = [0, 1, 2];
   const [stride, q, rq, rr, p, qBytes] = [3, 4, 5, 6, 7, 8];
@@ -322,7 +325,7 @@ function columnPairsBody(): number[] {
   const code = new Code();
   code.get(m).i32Const(3).i32Shl().set(stride);
   code.get(base).get(i).get(stride).i32Mul().i32Add().set(rows[0]);
-  for (let k = 1; k < 4; k++)
+  for (let k = 1; k < width; k++)
     code
       .get(rows[k - 1])
       .get(stride)
@@ -333,7 +336,7 @@ function columnPairsBody(): number[] {
   {
     code.get(q).i32Const(1).i32Add().get(i).i32GeS().brIf(1); // until q + 1 ≥ i
     code.get(rq).get(stride).i32Add().set(rr);
-    for (const k of [...s, ...t]) code.v128Zero().set(k);
+    for (const k of [...s.slice(0, width), ...t.slice(0, width)]) code.v128Zero().set(k);
     code.get(q).i32Const(3).i32Shl().set(qBytes);
     code.i32Const(0).set(p);
     code.block().loop();
@@ -341,7 +344,7 @@ function columnPairsBody(): number[] {
       code.get(p).get(qBytes).i32GeU().brIf(1); // p < q, two at a time (q is even)
       code.get(rq).get(p).i32Add().v128Load().set(lq);
       code.get(rr).get(p).i32Add().v128Load().set(lr);
-      for (let k = 0; k < 4; k++) {
+      for (let k = 0; k < width; k++) {
         code.get(rows[k]).get(p).i32Add().v128Load().set(x);
         code.get(s[k]).get(x).get(lq).f64x2Mul().f64x2Add().set(s[k]);
         code.get(t[k]).get(x).get(lr).f64x2Mul().f64x2Add().set(t[k]);
@@ -352,7 +355,7 @@ function columnPairsBody(): number[] {
     code.get(rq).get(qBytes).i32Add().f64Load().set(d); // L_qq
     code.get(rr).get(qBytes).i32Add().f64Load().set(c); // L_q+1,q
     code.get(rr).get(qBytes).i32Add().f64Load(8).set(e); // L_q+1,q+1
-    for (let k = 0; k < 4; k++) {
+    for (let k = 0; k < width; k++) {
       // L_tq = (A_tq − Σ_p L_tp L_qp) / L_qq
       code.get(rows[k]).get(qBytes).i32Add().f64Load();
       code.get(s[k]).f64x2ExtractLane(0).get(s[k]).f64x2ExtractLane(1).f64Add().f64Sub();
@@ -636,17 +639,23 @@ function addRowsBody(): number[] {
   ];
 }
 
-/** The module: its four functions over an imported memory. */
+/** The module: its five functions over an imported memory. */
 function assemble(): number[] {
-  const bodies = [columnPairsBody(), solveBody(), gatherRowsBody(), addRowsBody()];
+  const bodies = [
+    columnPairsBody(4),
+    solveBody(),
+    gatherRowsBody(),
+    addRowsBody(),
+    columnPairsBody(1),
+  ];
   const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
   const types = [3, 4, 6].map((count) => [0x60, ...i32s(count), ...vector([])]);
-  const names = ['columnPairs', 'solve', 'gatherRows', 'addRows'];
+  const names = ['columnPairs', 'solve', 'gatherRows', 'addRows', 'rowPairs'];
   return [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector(types)),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0], [1], [2], [2]])),
+    ...section(3, vector([[0], [1], [2], [2], [0]])),
     ...section(7, vector(names.map((text, index) => [...name(text), 0x00, index]))),
     ...section(10, vector(bodies.map((body) => [...unsigned(body.length), ...body]))),
   ];

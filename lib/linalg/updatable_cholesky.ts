@@ -34,7 +34,7 @@ export class UpdatableCholesky {
   private readonly l: Float64Array;
   /** The SIMD loop of the kernel where WebAssembly has it (`l` then lives in its memory). */
   private readonly simd: WasmCholesky | null;
-  private readonly columnPairs: ((i: number) => void) | undefined;
+  private readonly columnPairs: ((i: number, rows: 1 | 4) => void) | undefined;
   /** Scratch marks for set differences: `mark[i] === stamp` means "i is in the set marked". */
   private readonly mark: Int32Array;
   private stamp = 0;
