@@ -189,7 +189,15 @@ export class UpdatableCholesky {
       keys[t] = -scores[indices[t]];
       keyWords[2 * t + LOW_WORD] = indices[t];
     }
-    keys.subarray(0, count).sort();
+    if (count <= 32) {
+      // Insertion sort: for a few keys, cheaper than the call into the engine's sort.
+      for (let t = 1; t < count; t++) {
+        const key = keys[t];
+        let u = t - 1;
+        for (; u >= 0 && keys[u] > key; u--) keys[u + 1] = keys[u];
+        keys[u + 1] = key;
+      }
+    } else keys.subarray(0, count).sort();
     for (let t = 0; t < count; t++) indices[t] = keyWords[2 * t + LOW_WORD];
   }
 

@@ -134,21 +134,30 @@ describe('UpdatableCholesky', () => {
     expectSolvesSubsystem(factor, matrix, n, rng);
   });
 
-  it('refactors surest first (by decreasing score) and takes index sets as typed-array prefixes', () => {
-    const rng = new Rng(7);
-    const matrix = spd(n, rng);
-    const factor = new UpdatableCholesky(matrix, n);
-    factor.reset(Int32Array.of(0, 1, 2, 3, 99), 4); // only the first four entries count
-    expect(factor.indices).toEqual([0, 1, 2, 3]);
-    // Scores 1e-5 apart (relatively), and negative ones, still sort by value.
-    const scores = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1) * (i + 1));
-    scores[9] = scores[10] * (1 + 1e-5);
-    const target = Int32Array.of(13, 12, 11, 10, 9, 6, 5, 3);
-    expect(factor.moveTo(target, target.length, scores)).toBe(true);
-    const expected = [...target].sort((a, b) => scores[b] - scores[a]);
-    expect(factor.indices).toEqual(expected);
-    expectSolvesSubsystem(factor, matrix, n, rng);
-  });
+  // Up to 32 indices are sorted by insertion, more by the engine's sort.
+  it.each([14, 50])(
+    'refactors surest first (by decreasing score), index sets as typed-array prefixes (m = %i)',
+    (size) => {
+      const rng = new Rng(7);
+      const matrix = spd(size, rng);
+      const factor = new UpdatableCholesky(matrix, size);
+      factor.reset(Int32Array.of(0, 1, 2, 3, 99), 4); // only the first four entries count
+      expect(factor.indices).toEqual([0, 1, 2, 3]);
+      // 0 leaves: all is refactored, in order. Scores 1e-5 apart (relatively), and negative ones,
+      // still sort by value.
+      const scores = Float64Array.from(
+        { length: size },
+        (_, i) => (i % 3 === 0 ? -1 : 1) * (i + 1),
+      );
+      scores[9] = scores[10] * (1 + 1e-5);
+      const target = Int32Array.from([...Array(size).keys()].filter((i) => i % 7 !== 0));
+      expect(factor.moveTo(target, target.length, scores)).toBe(true);
+      const expected = [...target].sort((a, b) => scores[b] - scores[a]);
+      expect(factor.indices).toEqual(expected);
+      expectSolvesSubsystem(factor, matrix, size, rng);
+      factor.release();
+    },
+  );
 
   it('applies the plan it priced, and refuses one that S has moved away from', () => {
     const rng = new Rng(8);
