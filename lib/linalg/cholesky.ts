@@ -1,4 +1,5 @@
 import { NumericalError } from '../errors';
+import { wasmInverse, type WasmInverse } from './cholesky_wasm';
 import type { Matrix64 } from './matrix';
 
 /**
@@ -50,6 +51,26 @@ export function invertLowerTriangular(l: Matrix64): Matrix64 {
       let sum = 0;
       for (let k = col; k < i; k++) sum -= l[i][k] * inverse[k][col];
       inverse[i][col] = sum / l[i][i];
+    }
+  }
+  return inverse;
+}
+
+/** {@link inversePositiveDefinite} by the same steps, in WebAssembly SIMD. */
+function inverseInWasm(matrix: Float64Array, n: number, simd: WasmInverse): Float64Array | null {
+  const { l, w, h } = simd;
+  l.set(matrix.subarray(0, n * n));
+  if (choleskyInPlace(l, n, n, 0, simd.pairs) >= 0) return null;
+  w.fill(0);
+  simd.lowerInverse();
+  h.fill(0);
+  simd.gramLower();
+  const inverse = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const value = h[i * n + j];
+      inverse[i * n + j] = value;
+      inverse[j * n + i] = value;
     }
   }
   return inverse;
@@ -276,6 +297,14 @@ function choleskyRow(a: Float64Array, t: number, from: number, stride: number): 
  * ```
  */
 export function inversePositiveDefinite(matrix: Float64Array, n: number): Float64Array | null {
+  const simd = n >= 16 ? wasmInverse(n) : null;
+  if (simd) {
+    try {
+      return inverseInWasm(matrix, n, simd);
+    } finally {
+      simd.release();
+    }
+  }
   const l = Float64Array.from(matrix);
   if (choleskyInPlace(l, n, n) >= 0) return null;
   // W = L⁻¹ row by row, W_i = (e_i − Σ_{p<i} L_ip W_p) / L_ii: combinations of earlier rows, four

@@ -56,6 +56,8 @@ interface WebAssemblyApi {
 /** The module's functions (byte addresses, sizes in entries). */
 interface Exports {
   columnPairs: (factor: number, i: number, m: number) => void;
+  lowerInverse: (l: number, w: number, n: number) => void;
+  gramLower: (w: number, h: number, n: number) => void;
   rowPairs: (factor: number, i: number, m: number) => void;
   gatherRows: (
     factor: number,
@@ -103,8 +105,7 @@ export function wasmCholesky(m: number): WasmCholesky | null {
   const [factor, source, vector, target] = [0, square, 2 * square, 2 * square + 8 * m];
   const orderAt = target + 8 * m;
   const bytes = orderAt + 4 * m;
-  const reusable = idle.findIndex((slot) => slot.memory.buffer.byteLength >= bytes);
-  const slot = reusable >= 0 ? idle.splice(reusable, 1)[0] : newSlot(compiled, bytes);
+  const slot = takeSlot(compiled, bytes);
   const { buffer } = slot.memory;
   const run = slot.exports;
   let released = false;
@@ -125,6 +126,54 @@ export function wasmCholesky(m: number): WasmCholesky | null {
       if (idle.length < IDLE_MAX) idle.push(slot);
     },
   };
+}
+
+/** Three n × n matrices in WebAssembly memory and the loops of an inverse through them. */
+export interface WasmInverse {
+  /** The matrix, then its Cholesky factor `L` (with {@link pairs} for `choleskyInPlace`). */
+  readonly l: Float64Array;
+  /** `W = L⁻¹` after {@link lowerInverse}; then the lower triangle of `WᵀW` in `h`. */
+  readonly w: Float64Array;
+  readonly h: Float64Array;
+  pairs(i: number, rows: 1 | 4): void;
+  lowerInverse(): void;
+  gramLower(): void;
+  release(): void;
+}
+
+/** See {@link WasmInverse}; null where WebAssembly SIMD is not available. */
+export function wasmInverse(n: number): WasmInverse | null {
+  if (compiled === undefined) compiled = compile();
+  if (compiled === null) return null;
+  const square = n * n * 8;
+  const slot = takeSlot(compiled, 3 * square);
+  const { buffer } = slot.memory;
+  const run = slot.exports;
+  let released = false;
+  return {
+    l: new Float64Array(buffer, 0, n * n),
+    w: new Float64Array(buffer, square, n * n),
+    h: new Float64Array(buffer, 2 * square, n * n),
+    pairs: (i: number, rows: number) =>
+      rows === 4 ? run.columnPairs(0, i, n) : run.rowPairs(0, i, n),
+    lowerInverse: () => run.lowerInverse(0, square, n),
+    gramLower: () => run.gramLower(square, 2 * square, n),
+    release: () => {
+      if (released) return;
+      released = true;
+      if (idle.length < IDLE_MAX) idle.push(slot);
+    },
+  };
+}
+
+/** The smallest idle slot of at least `bytes`, or a new one. */
+function takeSlot(module: { api: WebAssemblyApi; module: object }, bytes: number): Slot {
+  let best = -1;
+  for (let k = 0; k < idle.length; k++) {
+    const size = idle[k].memory.buffer.byteLength;
+    if (size >= bytes && (best < 0 || size < idle[best].memory.buffer.byteLength)) best = k;
+  }
+  return best >= 0 ? idle.splice(best, 1)[0] : newSlot(module, bytes);
 }
 
 function newSlot({ api, module }: { api: WebAssemblyApi; module: object }, bytes: number): Slot {
@@ -239,7 +288,10 @@ class Code {
     return this.emit(0x28, 2, ...unsigned(offset));
   }
   f64Zero(): this {
-    return this.emit(0x44, ...new Array<number>(8).fill(0));
+    return this.f64Const(0);
+  }
+  f64Const(value: number): this {
+    return this.emit(0x44, ...new Uint8Array(Float64Array.of(value).buffer));
   }
   i32Eqz(): this {
     return this.emit(0x45);
@@ -280,6 +332,9 @@ class Code {
   }
   f64x2Mul(): this {
     return this.emit(0xfd, ...unsigned(0xf2));
+  }
+  f64x2Div(): this {
+    return this.emit(0xfd, ...unsigned(0xf3));
   }
   f64x2Sub(): this {
     return this.emit(0xfd, ...unsigned(0xf1));
@@ -639,7 +694,195 @@ function addRowsBody(): number[] {
   ];
 }
 
-/** The module: its five functions over an imported memory. */
+/**
+ * Emits `dst[j] ∓= Σ_w c_w · rows_w[j]` over the byte offsets j < end, two columns per
+ * instruction, then the last one when their number is odd; the products summed pairwise,
+ * `(p₀ + p₁) + (p₂ + p₃)`, as in the JavaScript loops. All arguments but `code`, `width` and
+ * `subtract` are locals: addresses, c_w in both lanes (`splats`) and alone (`scalars`).
+ */
+function combine(
+  code: Code,
+  dst: number,
+  rows: number[],
+  splats: number[],
+  scalars: number[],
+  width: number,
+  j: number,
+  end: number,
+  subtract: boolean,
+): void {
+  const sum = (scalar: boolean) => {
+    for (let w = 0; w < width; w++) {
+      code.get(rows[w]).get(j).i32Add();
+      if (scalar) code.f64Load().get(scalars[w]).f64Mul();
+      else code.v128Load().get(splats[w]).f64x2Mul();
+      if (w % 2 === 1) scalar ? code.f64Add() : code.f64x2Add();
+      if (w === 3) scalar ? code.f64Add() : code.f64x2Add();
+    }
+  };
+  code.i32Const(0).set(j);
+  code.block().loop();
+  {
+    code.get(j).i32Const(16).i32Add().get(end).i32GtU().brIf(1);
+    code.get(dst).get(j).i32Add();
+    code.get(dst).get(j).i32Add().v128Load();
+    sum(false);
+    if (subtract) code.f64x2Sub();
+    else code.f64x2Add();
+    code.v128Store();
+    code.get(j).i32Const(16).i32Add().set(j).br(0);
+  }
+  code.end().end();
+  code.get(j).get(end).i32LtU().if();
+  {
+    code.get(dst).get(j).i32Add();
+    code.get(dst).get(j).i32Add().f64Load();
+    sum(true);
+    if (subtract) code.f64Sub();
+    else code.f64Add();
+    code.f64Store();
+  }
+  code.end();
+}
+
+/**
+ * `lowerInverse(l, w, n)`: `W = L⁻¹` of the n × n factor at `l` into `w` (zero on entry), row by
+ * row, `W_i = (e_i − Σ_{p<i} L_ip W_p) / L_ii`, four earlier rows at a time (as
+ * `inversePositiveDefinite` in JavaScript).
+ */
+function lowerInverseBody(): number[] {
+  const [l, w, n] = [0, 1, 2];
+  const [stride, i, p, li, wi, j, end] = [3, 4, 5, 6, 7, 8, 9];
+  const rows = [10, 11, 12, 13];
+  const splats = [14, 15, 16, 17];
+  const scalars = [18, 19, 20, 21];
+  const d = 22;
+  const code = new Code();
+  code.get(n).i32Const(3).i32Shl().set(stride);
+  code.i32Const(0).set(i);
+  code.block().loop();
+  {
+    code.get(i).get(n).i32GeS().brIf(1);
+    code.get(l).get(i).get(stride).i32Mul().i32Add().set(li);
+    code.get(w).get(i).get(stride).i32Mul().i32Add().set(wi);
+    code.i32Const(0).set(p);
+    for (const width of [4, 1]) {
+      code.block().loop();
+      {
+        code
+          .get(p)
+          .i32Const(width - 1)
+          .i32Add()
+          .get(i)
+          .i32GeS()
+          .brIf(1);
+        for (let t = 0; t < width; t++) {
+          code.get(w).get(p).i32Const(t).i32Add().get(stride).i32Mul().i32Add().set(rows[t]);
+          code
+            .get(li)
+            .get(p)
+            .i32Const(3)
+            .i32Shl()
+            .i32Add()
+            .f64Load(8 * t)
+            .set(scalars[t]);
+          code.get(scalars[t]).f64x2Splat().set(splats[t]);
+        }
+        // Rows p..p+width−1 of W are zero past column p + width − 1.
+        code.get(p).i32Const(width).i32Add().i32Const(3).i32Shl().set(end);
+        combine(code, wi, rows, splats, scalars, width, j, end, true);
+        code.get(p).i32Const(width).i32Add().set(p).br(0);
+      }
+      code.end().end();
+    }
+    code.get(li).get(i).i32Const(3).i32Shl().i32Add().f64Load().set(d);
+    code.get(d).f64x2Splat().set(splats[0]);
+    code.get(i).i32Const(3).i32Shl().set(end);
+    code.i32Const(0).set(j);
+    code.block().loop();
+    {
+      code.get(j).i32Const(16).i32Add().get(end).i32GtU().brIf(1);
+      code.get(wi).get(j).i32Add();
+      code.get(wi).get(j).i32Add().v128Load().get(splats[0]).f64x2Div().v128Store();
+      code.get(j).i32Const(16).i32Add().set(j).br(0);
+    }
+    code.end().end();
+    code.get(j).get(end).i32LtU().if();
+    code.get(wi).get(j).i32Add();
+    code.get(wi).get(j).i32Add().f64Load().get(d).f64Div().f64Store();
+    code.end();
+    code.get(wi).get(end).i32Add().f64Const(1).get(d).f64Div().f64Store();
+    code.get(i).i32Const(1).i32Add().set(i).br(0);
+  }
+  code.end().end();
+  code.end();
+  return [
+    ...vector([
+      [11, I32],
+      [4, V128],
+      [5, F64],
+    ]),
+    ...code.bytes,
+  ];
+}
+
+/**
+ * `gramLower(w, h, n)`: the lower triangle of `WᵀW = Σ_k W_kᵀ W_k` into `h` (zero on entry), by
+ * rank-one updates with rows of the lower-triangular W, four at a time (W_ki = 0 for i > k).
+ */
+function gramLowerBody(): number[] {
+  const [w, h, n] = [0, 1, 2];
+  const [stride, k, i, hi, j, end, last] = [3, 4, 5, 6, 7, 8, 9];
+  const rows = [10, 11, 12, 13];
+  const splats = [14, 15, 16, 17];
+  const scalars = [18, 19, 20, 21];
+  const code = new Code();
+  code.get(n).i32Const(3).i32Shl().set(stride);
+  code.i32Const(0).set(k);
+  for (const width of [4, 1]) {
+    code.block().loop();
+    {
+      code
+        .get(k)
+        .i32Const(width - 1)
+        .i32Add()
+        .get(n)
+        .i32GeS()
+        .brIf(1);
+      for (let t = 0; t < width; t++) {
+        code.get(w).get(k).i32Const(t).i32Add().get(stride).i32Mul().i32Add().set(rows[t]);
+      }
+      code.get(k).i32Const(width).i32Add().set(last); // rows i < k + width take them all
+      code.i32Const(0).set(i);
+      code.block().loop();
+      {
+        code.get(i).get(last).i32GeS().brIf(1);
+        for (let t = 0; t < width; t++) {
+          code.get(rows[t]).get(i).i32Const(3).i32Shl().i32Add().f64Load().set(scalars[t]);
+          code.get(scalars[t]).f64x2Splat().set(splats[t]);
+        }
+        code.get(h).get(i).get(stride).i32Mul().i32Add().set(hi);
+        code.get(i).i32Const(1).i32Add().i32Const(3).i32Shl().set(end);
+        combine(code, hi, rows, splats, scalars, width, j, end, false);
+        code.get(i).i32Const(1).i32Add().set(i).br(0);
+      }
+      code.end().end();
+      code.get(k).i32Const(width).i32Add().set(k).br(0);
+    }
+    code.end().end();
+  }
+  code.end();
+  return [
+    ...vector([
+      [11, I32],
+      [4, V128],
+      [4, F64],
+    ]),
+    ...code.bytes,
+  ];
+}
+
+/** The module: its functions over an imported memory. */
 function assemble(): number[] {
   const bodies = [
     columnPairsBody(4),
@@ -647,15 +890,25 @@ function assemble(): number[] {
     gatherRowsBody(),
     addRowsBody(),
     columnPairsBody(1),
+    lowerInverseBody(),
+    gramLowerBody(),
   ];
   const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
   const types = [3, 4, 6].map((count) => [0x60, ...i32s(count), ...vector([])]);
-  const names = ['columnPairs', 'solve', 'gatherRows', 'addRows', 'rowPairs'];
+  const names = [
+    'columnPairs',
+    'solve',
+    'gatherRows',
+    'addRows',
+    'rowPairs',
+    'lowerInverse',
+    'gramLower',
+  ];
   return [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector(types)),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0], [1], [2], [2], [0]])),
+    ...section(3, vector([[0], [1], [2], [2], [0], [0], [0]])),
     ...section(7, vector(names.map((text, index) => [...name(text), 0x00, index]))),
     ...section(10, vector(bodies.map((body) => [...unsigned(body.length), ...body]))),
   ];
