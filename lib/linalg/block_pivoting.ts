@@ -230,5 +230,10 @@ export class BoxQpSolver {
 
 /** One `min vᵀGv s.t. v ≥ u` problem; see {@link BoxQpSolver} to solve several with one G. */
 export function solveBoxQp(G: Matrix64, u: number[], tolerance = 1e-12): number[] | null {
-  return new BoxQpSolver(G).solve(u, tolerance);
+  const solver = new BoxQpSolver(G);
+  try {
+    return solver.solve(u, tolerance);
+  } finally {
+    solver.release();
+  }
 }

@@ -106,6 +106,7 @@ export function wasmCholesky(m: number): WasmCholesky | null {
   const orderAt = target + 8 * m;
   const bytes = orderAt + 4 * m;
   const slot = takeSlot(compiled, bytes);
+  if (slot === null) return null;
   const { buffer } = slot.memory;
   const run = slot.exports;
   let released = false;
@@ -147,6 +148,7 @@ export function wasmInverse(n: number): WasmInverse | null {
   if (compiled === null) return null;
   const square = n * n * 8;
   const slot = takeSlot(compiled, 3 * square);
+  if (slot === null) return null;
   const { buffer } = slot.memory;
   const run = slot.exports;
   let released = false;
@@ -166,20 +168,25 @@ export function wasmInverse(n: number): WasmInverse | null {
   };
 }
 
-/** The smallest idle slot of at least `bytes`, or a new one. */
-function takeSlot(module: { api: WebAssemblyApi; module: object }, bytes: number): Slot {
+/**
+ * The smallest idle slot of at least `bytes`, or a new one; null when the memory cannot be had
+ * (past 2³¹ bytes the module's signed index arithmetic would overflow; or the engine refuses it).
+ */
+function takeSlot(module: { api: WebAssemblyApi; module: object }, bytes: number): Slot | null {
+  if (bytes >= 2 ** 31) return null;
   let best = -1;
   for (let k = 0; k < idle.length; k++) {
     const size = idle[k].memory.buffer.byteLength;
     if (size >= bytes && (best < 0 || size < idle[best].memory.buffer.byteLength)) best = k;
   }
-  return best >= 0 ? idle.splice(best, 1)[0] : newSlot(module, bytes);
-}
-
-function newSlot({ api, module }: { api: WebAssemblyApi; module: object }, bytes: number): Slot {
-  const memory = new api.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const instance = new api.Instance(module, { env: { memory } });
-  return { memory, exports: instance.exports as unknown as Exports };
+  if (best >= 0) return idle.splice(best, 1)[0];
+  try {
+    const memory = new module.api.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    const instance = new module.api.Instance(module.module, { env: { memory } });
+    return { memory, exports: instance.exports as unknown as Exports };
+  } catch {
+    return null;
+  }
 }
 
 function compile(): { api: WebAssemblyApi; module: object } | null {
