@@ -33,6 +33,8 @@ export class BoxQpSolver {
   /** The scale of G, for the tolerance (at least 1e-300, so that the tolerance is never 0). */
   private readonly largestDiagonal: number;
   private inverse: Float64Array | null | undefined;
+  /** The work spent on F that A would have saved, while G⁻¹ is not computed (see solveOnFreeSet). */
+  private regret = 0;
   /** The factors of `G_FF` and `H_AA` left by the last system solved, reused by the next. */
   private freeFactor: UpdatableCholesky | undefined;
   private activeFactor: UpdatableCholesky | undefined;
@@ -154,17 +156,26 @@ export class BoxQpSolver {
       return true;
     }
     // Solve on F or, through G⁻¹, on A: whichever factor gets there cheaper (a new one costs
-    // k³/6, see UpdatableCholesky.moveCost). G⁻¹ is computed once A is the smaller.
-    let onFree = true;
+    // k³/6, see UpdatableCholesky.moveCost). G⁻¹ itself costs about m³/2 multiply-adds, more in
+    // time than in flops, and a second factor adds its pricing to every step: where A is the
+    // smaller by a little only (|F| ≈ m/2, as on random Gramians) that does not pay back. So G⁻¹
+    // is computed once A is at most a quarter of the indices (it then pays back within a few
+    // u), or else (ski rental) once the work spent on F beyond what a new factor of A would have
+    // cost adds up to m³.
+    let freeCost = nf ** 3 / 6;
     let freePriced = false;
+    if (this.freeFactor) {
+      freeCost = this.freeFactor.moveCost(freeList, nf);
+      freePriced = true;
+    }
+    if (this.inverse === undefined) {
+      this.regret += Math.max(0, freeCost - na ** 3 / 6);
+      if (this.regret >= m ** 3 || 4 * na <= m) this.inverseOfG();
+    }
+    let onFree = true;
     let activePriced = false;
-    if (!(this.inverse === undefined && na >= nf) && this.inverseOfG() !== null) {
-      let freeCost = nf ** 3 / 6;
+    if (this.inverse) {
       let activeCost = na ** 3 / 6;
-      if (this.freeFactor) {
-        freeCost = this.freeFactor.moveCost(freeList, nf);
-        freePriced = true;
-      }
       if (this.activeFactor) {
         activeCost = this.activeFactor.moveCost(activeList, na);
         activePriced = true;
