@@ -27,7 +27,7 @@ function expectKkt(G: number[][], u: number[], v: number[]): void {
 }
 
 describe('BoxQpSolver', () => {
-  // Anti-correlated halves give large free sets (solved through G⁻¹ on the complement).
+  // Anti-correlated halves give larger free sets (|F| around m/2 or more, solved on F).
   it.each([
     [8, 0],
     [40, 0],
@@ -44,6 +44,31 @@ describe('BoxQpSolver', () => {
       expectKkt(G, u, v!);
     }
   });
+
+  it.each([21, 48])(
+    'solves on the complement through G⁻¹ where nearly every row conflicts (m = %i)',
+    (m) => {
+      // Rows e_i − 1.5/m: every pair of rows conflicts, so the free sets are nearly everything.
+      const rng = new Rng(m);
+      const rows = Array.from({ length: m }, (_, i) =>
+        Array.from({ length: m }, (_, j) => (i === j ? 1 : 0) - 1.5 / m + 0.01 * rng.normal()),
+      );
+      const G = rows.map((a, i) =>
+        rows.map((b, j) => a.reduce((s, x, k) => s + x * b[k], 0) + (i === j ? 1e-4 : 0)),
+      );
+      const solver = new BoxQpSolver(G);
+      let largestFree = 0;
+      for (let i = 0; i < m; i++) {
+        const u = Array.from({ length: m }, (_, j) => (i === j ? 1 : 0));
+        const v = solver.solve(u);
+        expect(v).not.toBeNull();
+        expectKkt(G, u, v!);
+        largestFree = Math.max(largestFree, v!.filter((x, j) => x > u[j]).length);
+      }
+      expect(largestFree).toBeGreaterThan((3 * m) / 4);
+      solver.release();
+    },
+  );
 
   it('gives the same solutions whatever was solved before (factors carried over between calls)', () => {
     const m = 50;
