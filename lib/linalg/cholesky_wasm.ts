@@ -1,15 +1,17 @@
 /**
- * The hot loop of the blocked Cholesky kernel (`choleskyInPlace`) as a WebAssembly function with
- * 128-bit SIMD, for the factors of the dual-cone QP (`UpdatableCholesky`), where it is over 40% of
- * UPGrad's time at m = 256. JavaScript has no vector arithmetic and checks the bounds of every
- * typed-array access: at about 2.5 GMAC/s it is far from what the processor can do. Two float64
- * lanes per instruction and no bounds checks make this loop two to three times faster.
+ * The loops of the dual-cone QP's factors (`UpdatableCholesky`, `inversePositiveDefinite`) as
+ * WebAssembly functions with 128-bit SIMD: the blocked Cholesky kernel (in JavaScript over 40% of
+ * UPGrad's time at m = 256), the triangular solves, the gathering of new rows, the products with
+ * G, and the two products of an inverse. JavaScript has no vector arithmetic and checks the
+ * bounds of every typed-array access: at about 2.5 GMAC/s it is far from what the processor can
+ * do. Two float64 lanes per instruction and no bounds checks make these loops about three times
+ * faster (the kernel: 8–10 GMAC/s at k = 128–200).
  *
- * The module is assembled here, at first use, from the instruction list below (a few hundred
- * bytes), rather than shipped as an opaque binary: what it computes can be read and changed in
- * this file. Where WebAssembly or its SIMD extension is missing (or forbidden, by a content
- * security policy), {@link wasmCholesky} returns null and the JavaScript kernel is used instead:
- * the same arithmetic up to rounding.
+ * The module is assembled here, at first use, from the instruction lists below (about 6 kB),
+ * rather than shipped as an opaque binary: what it computes can be read and changed in this file.
+ * Where WebAssembly or its SIMD extension is missing (or forbidden, by a content security
+ * policy), or its memory cannot be had, {@link wasmCholesky} and {@link wasmInverse} return null
+ * and the JavaScript loops are used instead: the same arithmetic up to rounding.
  */
 
 /**
@@ -27,11 +29,10 @@ export interface WasmCholesky {
   readonly vector: Float64Array;
   readonly target: Float64Array;
   /**
-   * For the four rows i..i+3 (`rows` 4) or the row i (`rows` 1) of the factor being computed,
-   * every column pair (q, q + 1) with q + 1 < i: `L_tq` and `L_t,q+1` from the entries of A there
-   * and rows 0..q + 1 of L (the loop `columnPairs` of `choleskyInPlace`).
+   * Rows i..i + count − 1 of the factor being computed, entirely (see {@link blockBody}): the first
+   * of them whose pivot is not positive, or −1. The `rows` argument of `choleskyInPlace`.
    */
-  columnPairs(i: number, rows: 1 | 4): void;
+  rows(i: number, count: 1 | 4): number;
   /** Rows k..n−1 of `matrix`, up to the diagonal: `source[order[i], order[q]]`, q ≤ i. */
   gatherRows(k: number, n: number): void;
   /**
@@ -55,10 +56,10 @@ interface WebAssemblyApi {
 
 /** The module's functions (byte addresses, sizes in entries). */
 interface Exports {
-  columnPairs: (factor: number, i: number, m: number) => void;
+  block4: (factor: number, i: number, m: number) => number;
+  block1: (factor: number, i: number, m: number) => number;
   lowerInverse: (l: number, w: number, n: number) => void;
   gramLower: (w: number, h: number, n: number) => void;
-  rowPairs: (factor: number, i: number, m: number) => void;
   gatherRows: (
     factor: number,
     source: number,
@@ -116,8 +117,8 @@ export function wasmCholesky(m: number): WasmCholesky | null {
     order: new Int32Array(buffer, orderAt, m),
     vector: new Float64Array(buffer, vector, m),
     target: new Float64Array(buffer, target, m),
-    columnPairs: (i: number, rows: number) =>
-      rows === 4 ? run.columnPairs(factor, i, m) : run.rowPairs(factor, i, m),
+    rows: (i: number, count: number) =>
+      count === 4 ? run.block4(factor, i, m) : run.block1(factor, i, m),
     gatherRows: (k: number, n: number) => run.gatherRows(factor, source, orderAt, k, n, m),
     solve: (k: number) => run.solve(factor, vector, k, m),
     addRows: (k: number) => run.addRows(target, source, orderAt, k, vector, m),
@@ -131,12 +132,12 @@ export function wasmCholesky(m: number): WasmCholesky | null {
 
 /** Three n × n matrices in WebAssembly memory and the loops of an inverse through them. */
 export interface WasmInverse {
-  /** The matrix, then its Cholesky factor `L` (with {@link pairs} for `choleskyInPlace`). */
+  /** The matrix, then its Cholesky factor `L` (with {@link rows} for `choleskyInPlace`). */
   readonly l: Float64Array;
   /** `W = L⁻¹` after {@link lowerInverse}; then the lower triangle of `WᵀW` in `h`. */
   readonly w: Float64Array;
   readonly h: Float64Array;
-  pairs(i: number, rows: 1 | 4): void;
+  rows(i: number, count: 1 | 4): number;
   lowerInverse(): void;
   gramLower(): void;
   release(): void;
@@ -156,8 +157,7 @@ export function wasmInverse(n: number): WasmInverse | null {
     l: new Float64Array(buffer, 0, n * n),
     w: new Float64Array(buffer, square, n * n),
     h: new Float64Array(buffer, 2 * square, n * n),
-    pairs: (i: number, rows: number) =>
-      rows === 4 ? run.columnPairs(0, i, n) : run.rowPairs(0, i, n),
+    rows: (i: number, count: number) => (count === 4 ? run.block4(0, i, n) : run.block1(0, i, n)),
     lowerInverse: () => run.lowerInverse(0, square, n),
     gramLower: () => run.gramLower(square, 2 * square, n),
     release: () => {
@@ -322,6 +322,15 @@ class Code {
   f64Mul(): this {
     return this.emit(0xa2);
   }
+  f64Sqrt(): this {
+    return this.emit(0x9f);
+  }
+  f64Gt(): this {
+    return this.emit(0x64);
+  }
+  return(): this {
+    return this.emit(0x0f);
+  }
   f64Div(): this {
     return this.emit(0xa3);
   }
@@ -370,21 +379,30 @@ class Code {
 }
 
 /**
- * `columnPairs(base, i, m)` for `width` rows i..i + width − 1 (4, or 1 for the last rows of a
- * factor, which would otherwise go a dot product at a time): base is the byte address of the m × m row-major matrix. The same loop
- * as the JavaScript kernel, with the sum over p taken two entries at a time in the two lanes of
- * each accumulator (then added): per step, six vector loads for sixteen multiply-adds.
+ * `block(base, i, m)`: rows i..i + width − 1 of the factor (width 4, or 1 for the last rows)
+ * entirely, as `choleskyInPlace` does in JavaScript: the column pairs (q, q + 1) with q + 1 < i
+ * (the sums over p two entries at a time in the two lanes of each accumulator, then added: per
+ * step, six vector loads for sixteen multiply-adds), the last column when i is odd, then the
+ * diagonal block from its inner products over the columns before it (ten sums for four rows,
+ * in the lanes of ten accumulators) and its own small factorization. Returns the first row
+ * whose pivot is not positive (the rows before it are stored), or −1.
  */
-function columnPairsBody(width: number): number[] {
-  // Locals: the parameters, then i32, v128 and f64 ones.
+function blockBody(width: 1 | 4): number[] {
   const [base, i, m] = [0, 1, 2];
-  const [stride, q, rq, rr, p, qBytes] = [3, 4, 5, 6, 7, 8];
-  const rows = [9, 10, 11, 12]; // byte addresses of rows i..i+3
-  const s = [13, 14, 15, 16]; // Σ_p L_tp L_qp, two lanes each
-  const t = [17, 18, 19, 20]; // Σ_p L_tp L_q+1,p
-  const [x, lq, lr] = [21, 22, 23];
-  const [d, c, e, value] = [24, 25, 26, 27];
+  const [stride, q, rq, p, qBytes, iBytes, pairEnd] = [3, 4, 5, 6, 7, 8, 9];
+  const rows = [10, 11, 12, 13];
+  const acc = [14, 15, 16, 17, 18, 19, 20, 21, 22, 23]; // v128
+  const x = [24, 25, 26, 27]; // v128
+  const f = 28; // f64 locals from here
+  const sums = Array.from({ length: 10 }, (_, k) => f + k); // S_ab, a ≥ b, in `pairs` order
+  const [d, value] = [f + 10, f + 11];
+  const l = Array.from({ length: 16 }, (_, k) => f + 12 + k); // L_ab of the block, 4a + b
+  const xs = [f + 28, f + 29, f + 30, f + 31]; // L_a,i−1
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < width; a++) for (let b = 0; b <= a; b++) pairs.push([a, b]);
   const code = new Code();
+  const laneSum = (local: number) =>
+    code.get(local).f64x2ExtractLane(0).get(local).f64x2ExtractLane(1).f64Add();
   code.get(m).i32Const(3).i32Shl().set(stride);
   code.get(base).get(i).get(stride).i32Mul().i32Add().set(rows[0]);
   for (let k = 1; k < width; k++)
@@ -393,55 +411,163 @@ function columnPairsBody(width: number): number[] {
       .get(stride)
       .i32Add()
       .set(rows[k]);
+  code.get(i).i32Const(3).i32Shl().set(iBytes);
+  // Column pairs (q, q + 1), q + 1 < i.
   code.i32Const(0).set(q).get(base).set(rq);
   code.block().loop();
   {
-    code.get(q).i32Const(1).i32Add().get(i).i32GeS().brIf(1); // until q + 1 ≥ i
-    code.get(rq).get(stride).i32Add().set(rr);
-    for (const k of [...s.slice(0, width), ...t.slice(0, width)]) code.v128Zero().set(k);
+    code.get(q).i32Const(1).i32Add().get(i).i32GeS().brIf(1);
+    for (let k = 0; k < 2 * width; k++) code.v128Zero().set(acc[k]);
     code.get(q).i32Const(3).i32Shl().set(qBytes);
     code.i32Const(0).set(p);
     code.block().loop();
     {
-      code.get(p).get(qBytes).i32GeU().brIf(1); // p < q, two at a time (q is even)
-      code.get(rq).get(p).i32Add().v128Load().set(lq);
-      code.get(rr).get(p).i32Add().v128Load().set(lr);
+      code.get(p).get(qBytes).i32GeU().brIf(1);
+      code.get(rq).get(p).i32Add().v128Load().set(x[1]);
+      code.get(rq).get(stride).i32Add().get(p).i32Add().v128Load().set(x[2]);
       for (let k = 0; k < width; k++) {
-        code.get(rows[k]).get(p).i32Add().v128Load().set(x);
-        code.get(s[k]).get(x).get(lq).f64x2Mul().f64x2Add().set(s[k]);
-        code.get(t[k]).get(x).get(lr).f64x2Mul().f64x2Add().set(t[k]);
+        code.get(rows[k]).get(p).i32Add().v128Load().set(x[0]);
+        code.get(acc[k]).get(x[0]).get(x[1]).f64x2Mul().f64x2Add().set(acc[k]);
+        code
+          .get(acc[width + k])
+          .get(x[0])
+          .get(x[2])
+          .f64x2Mul()
+          .f64x2Add()
+          .set(acc[width + k]);
       }
       code.get(p).i32Const(16).i32Add().set(p).br(0);
     }
     code.end().end();
-    code.get(rq).get(qBytes).i32Add().f64Load().set(d); // L_qq
-    code.get(rr).get(qBytes).i32Add().f64Load().set(c); // L_q+1,q
-    code.get(rr).get(qBytes).i32Add().f64Load(8).set(e); // L_q+1,q+1
+    // L_tq = (A_tq − Σ) / L_qq; L_t,q+1 = (A_t,q+1 − Σ − L_tq L_q+1,q) / L_q+1,q+1.
+    code.get(rq).get(qBytes).i32Add().f64Load().set(d);
     for (let k = 0; k < width; k++) {
-      // L_tq = (A_tq − Σ_p L_tp L_qp) / L_qq
       code.get(rows[k]).get(qBytes).i32Add().f64Load();
-      code.get(s[k]).f64x2ExtractLane(0).get(s[k]).f64x2ExtractLane(1).f64Add().f64Sub();
-      code.get(d).f64Div().set(value);
+      laneSum(acc[k]);
+      code.f64Sub().get(d).f64Div().set(value);
       code.get(rows[k]).get(qBytes).i32Add().get(value).f64Store();
-      // L_t,q+1 = (A_t,q+1 − Σ_p L_tp L_q+1,p − L_tq L_q+1,q) / L_q+1,q+1
       code.get(rows[k]).get(qBytes).i32Add();
       code.get(rows[k]).get(qBytes).i32Add().f64Load(8);
-      code.get(t[k]).f64x2ExtractLane(0).get(t[k]).f64x2ExtractLane(1).f64Add().f64Sub();
-      code.get(value).get(c).f64Mul().f64Sub().get(e).f64Div();
+      laneSum(acc[width + k]);
+      code.f64Sub();
+      code.get(value).get(rq).get(stride).i32Add().get(qBytes).i32Add().f64Load().f64Mul().f64Sub();
+      code.get(rq).get(stride).i32Add().get(qBytes).i32Add().f64Load(8).f64Div();
       code.f64Store(8);
     }
     code.get(q).i32Const(2).i32Add().set(q);
-    code.get(rr).get(stride).i32Add().set(rq);
+    code.get(rq).get(stride).i32Add().get(stride).i32Add().set(rq);
     code.br(0);
   }
   code.end().end();
+  // The last column when i is odd: q = i − 1 (even, so its sum is over pairs only).
+  code.get(q).get(i).i32LtS().if();
+  {
+    for (let k = 0; k < width; k++) code.v128Zero().set(acc[k]);
+    code.get(q).i32Const(3).i32Shl().set(qBytes);
+    code.i32Const(0).set(p);
+    code.block().loop();
+    {
+      code.get(p).get(qBytes).i32GeU().brIf(1);
+      code.get(rq).get(p).i32Add().v128Load().set(x[1]);
+      for (let k = 0; k < width; k++) {
+        code.get(acc[k]).get(rows[k]).get(p).i32Add().v128Load().get(x[1]).f64x2Mul().f64x2Add();
+        code.set(acc[k]);
+      }
+      code.get(p).i32Const(16).i32Add().set(p).br(0);
+    }
+    code.end().end();
+    code.get(rq).get(qBytes).i32Add().f64Load().set(d);
+    for (let k = 0; k < width; k++) {
+      code.get(rows[k]).get(qBytes).i32Add();
+      code.get(rows[k]).get(qBytes).i32Add().f64Load();
+      laneSum(acc[k]);
+      code.f64Sub().get(d).f64Div().f64Store();
+    }
+  }
   code.end();
-  const locals = vector([
-    [6 + 4, I32],
-    [8 + 3, V128],
-    [4, F64],
-  ]);
-  return [...locals, ...code.bytes];
+  // The diagonal block's inner products over the columns before it: pairs of columns, then the
+  // last one when i is odd.
+  pairs.forEach((_, k) => code.v128Zero().set(acc[k]));
+  code.get(i).i32Const(1).i32ShrU().i32Const(4).i32Shl().set(pairEnd);
+  code.i32Const(0).set(p);
+  code.block().loop();
+  {
+    code.get(p).get(pairEnd).i32GeU().brIf(1);
+    for (let a = 0; a < width; a++) code.get(rows[a]).get(p).i32Add().v128Load().set(x[a]);
+    pairs.forEach(([a, b], k) => {
+      code.get(acc[k]).get(x[a]).get(x[b]).f64x2Mul().f64x2Add().set(acc[k]);
+    });
+    code.get(p).i32Const(16).i32Add().set(p).br(0);
+  }
+  code.end().end();
+  pairs.forEach(([a, b], k) => {
+    code
+      .get(rows[a])
+      .get(iBytes)
+      .i32Add()
+      .f64Load(8 * b);
+    laneSum(acc[k]);
+    code.f64Sub().set(sums[k]);
+  });
+  code.get(pairEnd).get(iBytes).i32LtU().if();
+  {
+    for (let a = 0; a < width; a++) code.get(rows[a]).get(pairEnd).i32Add().f64Load().set(xs[a]);
+    pairs.forEach(([a, b], k) => {
+      code.get(sums[k]).get(xs[a]).get(xs[b]).f64Mul().f64Sub().set(sums[k]);
+    });
+  }
+  code.end();
+  // The block's factorization, row by row; a row is stored once its pivot is positive.
+  const at = (a: number, b: number) => pairs.findIndex(([r, c]) => r === a && c === b);
+  for (let a = 0; a < width; a++) {
+    for (let b = 0; b < a; b++) {
+      // L_ab = (S_ab − Σ_{c<b} L_ac L_bc) / L_bb
+      code.get(sums[at(a, b)]);
+      for (let c = 0; c < b; c++)
+        code
+          .get(l[4 * a + c])
+          .get(l[4 * b + c])
+          .f64Mul()
+          .f64Sub();
+      code
+        .get(l[4 * b + b])
+        .f64Div()
+        .set(l[4 * a + b]);
+    }
+    code.get(sums[at(a, a)]);
+    for (let c = 0; c < a; c++)
+      code
+        .get(l[4 * a + c])
+        .get(l[4 * a + c])
+        .f64Mul()
+        .f64Sub();
+    code.set(value);
+    code.get(value).f64Zero().f64Gt().i32Eqz().if();
+    code.get(i).i32Const(a).i32Add().return();
+    code.end();
+    code
+      .get(value)
+      .f64Sqrt()
+      .set(l[4 * a + a]);
+    for (let b = 0; b <= a; b++) {
+      code
+        .get(rows[a])
+        .get(iBytes)
+        .i32Add()
+        .get(l[4 * a + b])
+        .f64Store(8 * b);
+    }
+  }
+  code.i32Const(-1);
+  code.end();
+  return [
+    ...vector([
+      [11, I32],
+      [14, V128],
+      [32, F64],
+    ]),
+    ...code.bytes,
+  ];
 }
 
 /**
@@ -892,30 +1018,25 @@ function gramLowerBody(): number[] {
 /** The module: its functions over an imported memory. */
 function assemble(): number[] {
   const bodies = [
-    columnPairsBody(4),
+    blockBody(4),
+    blockBody(1),
     solveBody(),
     gatherRowsBody(),
     addRowsBody(),
-    columnPairsBody(1),
     lowerInverseBody(),
     gramLowerBody(),
   ];
   const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
-  const types = [3, 4, 6].map((count) => [0x60, ...i32s(count), ...vector([])]);
-  const names = [
-    'columnPairs',
-    'solve',
-    'gatherRows',
-    'addRows',
-    'rowPairs',
-    'lowerInverse',
-    'gramLower',
+  const types = [
+    ...[3, 4, 6].map((count) => [0x60, ...i32s(count), ...vector([])]),
+    [0x60, ...i32s(3), ...i32s(1)],
   ];
+  const names = ['block4', 'block1', 'solve', 'gatherRows', 'addRows', 'lowerInverse', 'gramLower'];
   return [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vector(types)),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[0], [1], [2], [2], [0], [0], [0]])),
+    ...section(3, vector([[3], [3], [1], [2], [2], [0], [0]])),
     ...section(7, vector(names.map((text, index) => [...name(text), 0x00, index]))),
     ...section(10, vector(bodies.map((body) => [...unsigned(body.length), ...body]))),
   ];

@@ -32,9 +32,10 @@ export class UpdatableCholesky {
   private count = 0;
   /** Row-major lower-triangular factor with row stride m: `L Lᵀ = M_SS`. */
   private readonly l: Float64Array;
-  /** The SIMD loop of the kernel where WebAssembly has it (`l` then lives in its memory). */
+  /** The SIMD loops where WebAssembly has them (`l` and `order` then live in its memory). */
   private readonly simd: WasmCholesky | null;
-  private readonly columnPairs: ((i: number, rows: 1 | 4) => void) | undefined;
+  /** The kernel's rows in SIMD (see `choleskyInPlace`). */
+  private readonly rows: ((i: number, count: 1 | 4) => number) | undefined;
   /** Scratch marks for set differences: `mark[i] === stamp` means "i is in the set marked". */
   private readonly mark: Int32Array;
   private stamp = 0;
@@ -61,7 +62,7 @@ export class UpdatableCholesky {
   ) {
     this.simd = m >= SIMD_FROM ? wasmCholesky(m) : null;
     this.l = this.simd?.matrix ?? new Float64Array(m * m);
-    this.columnPairs = this.simd?.columnPairs;
+    this.rows = this.simd?.rows;
     this.mark = new Int32Array(m);
     this.order = this.simd?.order ?? new Int32Array(m);
     this.simd?.source.set(matrix.subarray(0, m * m));
@@ -120,7 +121,7 @@ export class UpdatableCholesky {
         for (let q = 0; q <= i; q++) l[row + q] = matrix[source + order[q]];
       }
     }
-    const failed = choleskyInPlace(l, n, m, k, this.columnPairs);
+    const failed = choleskyInPlace(l, n, m, k, this.rows);
     this.count = failed >= 0 ? failed : n;
     return failed < 0;
   }

@@ -32,8 +32,8 @@ describe('wasmCholesky', () => {
         expect(choleskyInPlace(js, from, stride)).toBe(-1);
         expect(choleskyInPlace(js, n, stride, from)).toBe(-1);
         const simd = fill(kernel.matrix, A, stride);
-        expect(choleskyInPlace(simd, from, stride, 0, kernel.columnPairs)).toBe(-1);
-        expect(choleskyInPlace(simd, n, stride, from, kernel.columnPairs)).toBe(-1);
+        expect(choleskyInPlace(simd, from, stride, 0, kernel.rows)).toBe(-1);
+        expect(choleskyInPlace(simd, n, stride, from, kernel.rows)).toBe(-1);
         let gap = 0;
         let reconstruction = 0;
         let touched = 0;
@@ -70,9 +70,7 @@ describe('wasmCholesky', () => {
       A[bad][bad] = bad === 0 ? -1 : A[0][0] - 1;
       const js = fill(new Float64Array(stride * stride), A, stride);
       expect(choleskyInPlace(js, n, stride)).toBe(bad);
-      expect(
-        choleskyInPlace(fill(kernel.matrix, A, stride), n, stride, 0, kernel.columnPairs),
-      ).toBe(bad);
+      expect(choleskyInPlace(fill(kernel.matrix, A, stride), n, stride, 0, kernel.rows)).toBe(bad);
     }
     kernel.release();
   });
@@ -94,7 +92,7 @@ describe('wasmCholesky', () => {
     const A = gramianOf(normalMatrix(k, k + 4, k, new Rng(70 + k)));
     const kernel = wasmCholesky(stride)!;
     fill(kernel.matrix, A, stride);
-    expect(choleskyInPlace(kernel.matrix, k, stride, 0, kernel.columnPairs)).toBe(-1);
+    expect(choleskyInPlace(kernel.matrix, k, stride, 0, kernel.rows)).toBe(-1);
     const rng = new Rng(k);
     const b = Array.from({ length: k }, () => rng.normal());
     kernel.vector.fill(5);
