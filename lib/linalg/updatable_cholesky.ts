@@ -7,7 +7,7 @@ export { dot };
  * From this m on, factors are computed with the WebAssembly SIMD kernel (below it, setting up a
  * module instance costs more than it saves).
  */
-const SIMD_FROM = Number(16);
+const SIMD_FROM = 16;
 
 /** Where a float64's low 32 mantissa bits sit among its two 32-bit words (0 on little-endian). */
 const LOW_WORD = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1 ? 0 : 1;
