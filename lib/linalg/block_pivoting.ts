@@ -162,20 +162,20 @@ export class BoxQpSolver {
     // is computed once A is at most a quarter of the indices (it then pays back within a few
     // u), or else (ski rental) once the work spent on F beyond what a new factor of A would have
     // cost adds up to m³.
-    let freeCost = nf ** 3 / 6;
+    let freeCost = (nf * nf * nf) / 6;
     let freePriced = false;
     if (this.freeFactor) {
       freeCost = this.freeFactor.moveCost(freeList, nf);
       freePriced = true;
     }
     if (this.inverse === undefined) {
-      this.regret += Math.max(0, freeCost - na ** 3 / 6);
-      if (this.regret >= m ** 3 || 4 * na <= m) this.inverseOfG();
+      this.regret += Math.max(0, freeCost - (na * na * na) / 6);
+      if (this.regret >= m * m * m || 4 * na <= m) this.inverseOfG();
     }
     let onFree = true;
     let activePriced = false;
     if (this.inverse) {
-      let activeCost = na ** 3 / 6;
+      let activeCost = (na * na * na) / 6;
       if (this.activeFactor) {
         activeCost = this.activeFactor.moveCost(activeList, na);
         activePriced = true;

@@ -230,7 +230,7 @@ export class UpdatableCholesky {
     this.leavingCount = leavingCount;
     this.firstLeaving = firstLeaving;
     this.rotationCost = rotationCost;
-    this.refactorCost = (n ** 3 - firstLeaving ** 3) / 6;
+    this.refactorCost = (n * n * n - firstLeaving * firstLeaving * firstLeaving) / 6;
   }
 
   /** Adds `index` to S (one more row of the factor); false if the new pivot is not positive. */
