@@ -88,11 +88,20 @@ interface Slot {
 /** The compiled module with the API that made it; null where there is none (or no SIMD). */
 let compiled: { api: WebAssemblyApi; module: object } | null | undefined;
 /**
- * Released slots, for the next factors: setting up one costs 20–90 µs (more than a whole UPGrad
- * weighting at m = 8), and a solver needs two per call.
+ * Released slots, for the next factors: setting up one costs 20–90 µs (about a whole UPGrad
+ * weighting at m = 16), and a solver needs two per call.
  */
 const idle: Slot[] = [];
 const IDLE_MAX = 4;
+/** Nor more than this many bytes: past m ≈ 1000 a slot is worth setting up anew each time. */
+const IDLE_MAX_BYTES = 32 * 2 ** 20;
+
+/** Keeps `slot` for reuse if the pool has room for it. */
+function keep(slot: Slot): void {
+  let bytes = slot.memory.buffer.byteLength;
+  for (const other of idle) bytes += other.memory.buffer.byteLength;
+  if (idle.length < IDLE_MAX && bytes <= IDLE_MAX_BYTES) idle.push(slot);
+}
 
 /**
  * A factor for submatrices of an `m × m` matrix in WebAssembly memory, with the SIMD loops bound
@@ -125,7 +134,7 @@ export function wasmCholesky(m: number): WasmCholesky | null {
     release: () => {
       if (released) return;
       released = true;
-      if (idle.length < IDLE_MAX) idle.push(slot);
+      keep(slot);
     },
   };
 }
@@ -163,7 +172,7 @@ export function wasmInverse(n: number): WasmInverse | null {
     release: () => {
       if (released) return;
       released = true;
-      if (idle.length < IDLE_MAX) idle.push(slot);
+      keep(slot);
     },
   };
 }

@@ -105,4 +105,13 @@ describe('wasmCholesky', () => {
     expect(kernel.vector[k]).toBe(5); // entries past k untouched
     kernel.release();
   });
+
+  it('does not keep released memory past 32 MiB for reuse', () => {
+    const big = wasmCholesky(1500)!; // 2 · 1500² float64: 36 MB
+    const buffer = big.matrix.buffer;
+    big.release();
+    const next = wasmCholesky(1500)!;
+    expect(next.matrix.buffer).not.toBe(buffer);
+    next.release();
+  });
 });
