@@ -51,14 +51,23 @@ export class BoxQpSolver {
   private readonly rhs: Float64Array;
   private readonly z: Float64Array;
 
-  /** `G` must be symmetric positive definite (e.g. regularized). */
-  constructor(G: Matrix64) {
-    const m = G.length;
+  /**
+   * `G` must be symmetric positive definite (e.g. regularized): nested rows, or flat row-major m × m
+   * (which the solver then keeps as its own, and may change: where G differs from its transpose
+   * in the last bits it is symmetrized in place).
+   */
+  constructor(G: Matrix64 | Float64Array) {
+    const flat = ArrayBuffer.isView(G);
+    const m = flat ? Math.round(Math.sqrt(G.length)) : G.length;
     this.m = m;
     // Symmetrized, so that rows and columns agree wherever the solver reads G (a Gramian computed
     // in float32 may differ from its transpose in the last bits); a symmetric G stays as it is.
-    const g = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) g.set(G[i], i * m);
+    let g: Float64Array;
+    if (flat) g = G;
+    else {
+      g = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) g.set(G[i], i * m);
+    }
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < i; j++) {
         const a = g[i * m + j];
