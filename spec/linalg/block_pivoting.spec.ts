@@ -165,4 +165,22 @@ describe('BoxQpSolver', () => {
     );
     solver.release();
   });
+
+  it('takes G flat (symmetrized in place) or nested, with the same solutions', () => {
+    const m = 30;
+    const G = gramian(m, 45, new Rng(14), 1);
+    // As a Gramian computed in float32 can be: off its transpose in the last bits.
+    G[3][7] *= 1 + 1e-15;
+    const flat = Float64Array.from(G.flat());
+    const fromFlat = new BoxQpSolver(flat);
+    const fromRows = new BoxQpSolver(G);
+    expect(flat[3 * m + 7]).toBe(flat[7 * m + 3]);
+    expect(flat[3 * m + 7]).toBe((G[3][7] + G[7][3]) / 2);
+    for (let i = 0; i < m; i += 7) {
+      const u = Array.from({ length: m }, (_, j) => (i === j ? 1 : 0));
+      expect(fromFlat.solve(u)).toEqual(fromRows.solve(u));
+    }
+    fromFlat.release();
+    fromRows.release();
+  });
 });
