@@ -106,6 +106,16 @@ function keep(slot: Slot): void {
 /**
  * A factor for submatrices of an `m × m` matrix in WebAssembly memory, with the SIMD loops bound
  * to it, or null where WebAssembly SIMD is not available.
+ *
+ * @example
+ * ```ts
+ * const simd = wasmCholesky(2);
+ * if (simd) {
+ *   simd.matrix.set([4, 0, 2, 5]);
+ *   choleskyInPlace(simd.matrix, 2, 2, 0, simd.rows); // -1; simd.matrix is now [2, 0, 1, 2]
+ *   simd.release();
+ * }
+ * ```
  */
 export function wasmCholesky(m: number): WasmCholesky | null {
   if (compiled === undefined) compiled = compile();
@@ -152,7 +162,16 @@ export interface WasmInverse {
   release(): void;
 }
 
-/** See {@link WasmInverse}; null where WebAssembly SIMD is not available. */
+/**
+ * See {@link WasmInverse}; null where WebAssembly SIMD is not available (as used by
+ * `inversePositiveDefinite`).
+ *
+ * @example
+ * ```ts
+ * const simd = wasmInverse(16); // l, w, h: three 16 × 16 matrices
+ * simd?.release();
+ * ```
+ */
 export function wasmInverse(n: number): WasmInverse | null {
   if (compiled === undefined) compiled = compile();
   if (compiled === null) return null;
