@@ -27,7 +27,7 @@ function expectKkt(G: number[][], u: number[], v: number[]): void {
 }
 
 describe('BoxQpSolver', () => {
-  // Anti-correlated halves give large free sets (solved through G⁻¹ on the complement).
+  // Anti-correlated halves give larger free sets (|F| around m/2 or more, solved on F).
   it.each([
     [8, 0],
     [40, 0],
@@ -44,6 +44,31 @@ describe('BoxQpSolver', () => {
       expectKkt(G, u, v!);
     }
   });
+
+  it.each([21, 48])(
+    'solves on the complement through G⁻¹ where nearly every row conflicts (m = %i)',
+    (m) => {
+      // Rows e_i − 1.5/m: every pair of rows conflicts, so the free sets are nearly everything.
+      const rng = new Rng(m);
+      const rows = Array.from({ length: m }, (_, i) =>
+        Array.from({ length: m }, (_, j) => (i === j ? 1 : 0) - 1.5 / m + 0.01 * rng.normal()),
+      );
+      const G = rows.map((a, i) =>
+        rows.map((b, j) => a.reduce((s, x, k) => s + x * b[k], 0) + (i === j ? 1e-4 : 0)),
+      );
+      const solver = new BoxQpSolver(G);
+      let largestFree = 0;
+      for (let i = 0; i < m; i++) {
+        const u = Array.from({ length: m }, (_, j) => (i === j ? 1 : 0));
+        const v = solver.solve(u);
+        expect(v).not.toBeNull();
+        expectKkt(G, u, v!);
+        largestFree = Math.max(largestFree, v!.filter((x, j) => x > u[j]).length);
+      }
+      expect(largestFree).toBeGreaterThan((3 * m) / 4);
+      solver.release();
+    },
+  );
 
   it('gives the same solutions whatever was solved before (factors carried over between calls)', () => {
     const m = 50;
@@ -87,5 +112,75 @@ describe('BoxQpSolver', () => {
       );
       expectKkt(G, us[k], inOrder[k]);
     }
+  });
+
+  it('gives the same solutions without WebAssembly (the JavaScript kernel) as with it', () => {
+    const m = 72;
+    const G = gramian(m, 100, new Rng(12), 1);
+    const us = Array.from({ length: 12 }, (_, i) =>
+      Array.from({ length: m }, (_, j) => (j === 5 * i ? 1 : 0)),
+    );
+    const withSimd = new BoxQpSolver(G);
+    const simd = us.map((u) => withSimd.solve(u)!);
+    withSimd.release();
+    const global = globalThis as { WebAssembly?: unknown };
+    const saved = global.WebAssembly;
+    let plain: (number[] | null)[] = [];
+    try {
+      global.WebAssembly = undefined;
+      jest.isolateModules(() => {
+        // A fresh module registry: the kernel module is looked for anew, and not found.
+        const fresh = require('../../lib/linalg/block_pivoting') as {
+          BoxQpSolver: typeof BoxQpSolver;
+        };
+        const wasm = require('../../lib/linalg/cholesky_wasm') as {
+          wasmCholesky: (m: number) => unknown;
+        };
+        expect(wasm.wasmCholesky(m)).toBeNull();
+        const solver = new fresh.BoxQpSolver(G);
+        plain = us.map((u) => solver.solve(u));
+      });
+    } finally {
+      global.WebAssembly = saved;
+    }
+    us.forEach((u, k) => {
+      expect(plain[k]).not.toBeNull();
+      expectKkt(G, u, plain[k]!);
+      plain[k]!.forEach((x, i) =>
+        expect(Math.abs(x - simd[k][i])).toBeLessThan(1e-9 * (1 + Math.abs(x))),
+      );
+    });
+  });
+
+  it('stays usable after release (new factors), with the same solutions', () => {
+    const m = 40;
+    const G = gramian(m, 60, new Rng(13), 2);
+    const solver = new BoxQpSolver(G);
+    const u = Array.from({ length: m }, (_, j) => (j === 3 ? 1 : 0));
+    const before = solver.solve(u)!;
+    solver.release();
+    const after = solver.solve(u)!;
+    after.forEach((x, i) =>
+      expect(Math.abs(x - before[i])).toBeLessThan(1e-12 * (1 + Math.abs(x))),
+    );
+    solver.release();
+  });
+
+  it('takes G flat (symmetrized in place) or nested, with the same solutions', () => {
+    const m = 30;
+    const G = gramian(m, 45, new Rng(14), 1);
+    // As a Gramian computed in float32 can be: off its transpose in the last bits.
+    G[3][7] *= 1 + 1e-15;
+    const flat = Float64Array.from(G.flat());
+    const fromFlat = new BoxQpSolver(flat);
+    const fromRows = new BoxQpSolver(G);
+    expect(flat[3 * m + 7]).toBe(flat[7 * m + 3]);
+    expect(flat[3 * m + 7]).toBe((G[3][7] + G[7][3]) / 2);
+    for (let i = 0; i < m; i += 7) {
+      const u = Array.from({ length: m }, (_, j) => (i === j ? 1 : 0));
+      expect(fromFlat.solve(u)).toEqual(fromRows.solve(u));
+    }
+    fromFlat.release();
+    fromRows.release();
   });
 });

@@ -281,3 +281,60 @@ describe('ActiveSetProjector at UPGrad scale (m up to 256)', () => {
     },
   );
 });
+
+describe('ActiveSetProjector where block pivoting cycles', () => {
+  // Rows sin(7.1 i + 1.3 j + 0.01 ij): nearly collinear, an ill-conditioned Gramian on which the
+  // full exchanges of block pivoting cycle, so that Murty's single exchanges take over.
+  function cyclingGramian(m: number): Matrix64 {
+    const rows = Array.from({ length: m }, (_, i) =>
+      Array.from({ length: 300 }, (_, j) => Math.sin(i * 7.1 + j * 1.3 + i * j * 0.01)),
+    );
+    return gramianOf(rows);
+  }
+  const unit = (m: number, i: number) => Array.from({ length: m }, (_, j) => (i === j ? 1 / m : 0));
+
+  it.each([24, 40])('settles by Murty’s rule: KKT holds and quadprog agrees (m = %i)', (m) => {
+    const G = cyclingGramian(m);
+    const Gn = regularize(normalize(G, 1e-4), 1e-4);
+    const solver = new BoxQpSolver(Gn);
+    const U = Array.from({ length: m }, (_, i) => unit(m, i));
+    const V = U.map((u) => solver.solve(u));
+    solver.release();
+    let primal = 0;
+    let dual = 0;
+    let complementarity = 0;
+    V.forEach((v, k) => {
+      expect(v).not.toBeNull();
+      const lambda = matVec(Gn, v!);
+      for (let i = 0; i < m; i++) {
+        primal = Math.max(primal, U[k][i] - v![i]);
+        dual = Math.max(dual, -lambda[i]);
+        complementarity = Math.max(complementarity, Math.abs(lambda[i] * (v![i] - U[k][i])));
+      }
+    });
+    expect(primal).toBeLessThanOrEqual(1e-15);
+    expect(dual).toBeLessThanOrEqual(1e-12);
+    expect(complementarity).toBeLessThan(1e-14);
+    const compared = [0, 5, m - 1];
+    const reference = new QuadprogProjector().project(
+      compared.map((k) => U[k]),
+      G,
+    );
+    compared.forEach((k, r) =>
+      V[k]!.forEach((x, i) => expect(Math.abs(x - reference[r][i])).toBeLessThan(1e-9)),
+    );
+  });
+
+  it('hands the rows pivoting cannot settle to quadprog (m = 40, regEps = 1e-6)', () => {
+    const m = 40;
+    const G = cyclingGramian(m);
+    const solver = new BoxQpSolver(regularize(normalize(G, 1e-4), 1e-6));
+    const U = Array.from({ length: m }, (_, i) => unit(m, i));
+    const unsettled = U.filter((u) => solver.solve(u) === null);
+    solver.release();
+    expect(unsettled.length).toBeGreaterThan(0); // the fallback is exercised
+    const projected = new ActiveSetProjector({ regEps: 1e-6 }).project(unsettled, G);
+    const reference = new QuadprogProjector({ regEps: 1e-6 }).project(unsettled, G);
+    expect(projected).toEqual(reference);
+  });
+});

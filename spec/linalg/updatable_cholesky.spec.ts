@@ -133,4 +133,84 @@ describe('UpdatableCholesky', () => {
     expect([...factor.indices].sort((a, b) => a - b)).toEqual([2, 3, 12]);
     expectSolvesSubsystem(factor, matrix, n, rng);
   });
+
+  // Up to 32 indices are sorted by insertion, more by the engine's sort.
+  it.each([14, 50])(
+    'refactors surest first (by decreasing score), index sets as typed-array prefixes (m = %i)',
+    (size) => {
+      const rng = new Rng(7);
+      const matrix = spd(size, rng);
+      const factor = new UpdatableCholesky(matrix, size);
+      factor.reset(Int32Array.of(0, 1, 2, 3, 99), 4); // only the first four entries count
+      expect(factor.indices).toEqual([0, 1, 2, 3]);
+      // 0 leaves: all is refactored, in order. Scores 1e-5 apart (relatively), and negative ones,
+      // still sort by value.
+      const scores = Float64Array.from(
+        { length: size },
+        (_, i) => (i % 3 === 0 ? -1 : 1) * (i + 1),
+      );
+      scores[9] = scores[10] * (1 + 1e-5);
+      const target = Int32Array.from([...Array(size).keys()].filter((i) => i % 7 !== 0));
+      expect(factor.moveTo(target, target.length, scores)).toBe(true);
+      const expected = [...target].sort((a, b) => scores[b] - scores[a]);
+      expect(factor.indices).toEqual(expected);
+      expectSolvesSubsystem(factor, matrix, size, rng);
+      factor.release();
+    },
+  );
+
+  it('applies the plan it priced, and refuses one that S has moved away from', () => {
+    const rng = new Rng(8);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    factor.reset([4, 5, 6, 7]);
+    const target = Int32Array.of(4, 5, 6, 8);
+    expect(factor.moveCost(target)).toBeGreaterThan(0);
+    expect(factor.applyPlan()).toBe(true);
+    expect(factor.indices).toEqual([4, 5, 6, 8]);
+    expectSolvesSubsystem(factor, matrix, n, rng);
+    expect(() => factor.applyPlan()).toThrow(); // a plan is applied once
+    factor.moveCost([1, 2]);
+    factor.remove(4);
+    expect(() => factor.applyPlan()).toThrow();
+  });
+
+  it('solves into a given buffer', () => {
+    const rng = new Rng(9);
+    const matrix = spd(n, rng);
+    const factor = new UpdatableCholesky(matrix, n);
+    factor.reset([2, 9, 4, 11, 0]);
+    const rhs = Float64Array.from({ length: 5 }, () => rng.normal());
+    const out = new Float64Array(n).fill(7);
+    expect(factor.solve(rhs, out)).toBe(out);
+    factor.solve(rhs).forEach((z, k) => expect(out[k]).toBe(z));
+    expect(out[5]).toBe(7); // past the size: untouched
+  });
+
+  // 14: the JavaScript loops; 23 and 40: WebAssembly (odd and even m, sets of every size mod 4).
+  it.each([14, 23, 40])(
+    'multiplies the columns S of M by a vector, on the rows asked for (m = %i)',
+    (size) => {
+      const rng = new Rng(size);
+      const matrix = spd(size, rng);
+      const factor = new UpdatableCholesky(matrix, size);
+      for (const k of [0, 1, 2, 3, 4, 5, 7, 9]) {
+        const set = [...Array(size).keys()].sort(() => rng.next() - 0.5).slice(0, k);
+        expect(factor.reset(set)).toBe(true);
+        const coefficients = Float64Array.from({ length: size }, () => rng.normal());
+        const rows = Int32Array.from([...Array(size).keys()].filter((i) => i % 3 !== 1));
+        const target = new Float64Array(size).fill(9);
+        factor.multiply(rows, rows.length, coefficients, target);
+        const order = factor.indices;
+        for (let i = 0; i < size; i++) {
+          let s = 0;
+          order.forEach((j, t) => (s += matrix[i * size + j] * coefficients[t]));
+          if (i % 3 === 1) expect(target[i]).toBe(9);
+          else expect(Math.abs(target[i] - s)).toBeLessThan(1e-12 * (1 + Math.abs(s)));
+        }
+        expectSolvesSubsystem(factor, matrix, size, rng);
+      }
+      factor.release();
+    },
+  );
 });
