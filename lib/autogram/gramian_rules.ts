@@ -7,6 +7,7 @@
  * r and s with respect to the layer's weight. Summing the rules of every weight gives JJᵀ.
  */
 import * as tf from '@tensorflow/tfjs';
+import { transposed } from '../tensor_shapes';
 
 /**
  * Gramian contribution of the kernel of a dense layer `y = a·W` (or `a·Wᵀ`): the gradient of row r
@@ -186,8 +187,8 @@ export function conv2dKernelRowGradients(
       const r = Math.min(group, m - start);
       const xs = tf.slice(x, [start, 0, 0, 0], [r, -1, -1, -1]);
       const ds = tf.slice(dy, [start, 0, 0, 0], [r, -1, -1, -1]);
-      const wideX = tf.reshape(tf.transpose(xs, [1, 2, 0, 3]), [1, H, W, r * C]);
-      const perChannel = tf.reshape(tf.transpose(ds, [1, 2, 0, 3]), [Ho, Wo, r, 1, F]);
+      const wideX = tf.reshape(transposed(xs, [1, 2, 0, 3]), [1, H, W, r * C]);
+      const perChannel = tf.reshape(transposed(ds, [1, 2, 0, 3]), [Ho, Wo, r, 1, F]);
       const wideDy = tf.reshape(tf.mul(perChannel, tf.ones([1, 1, 1, C, 1])), [
         1,
         Ho,
@@ -203,7 +204,7 @@ export function conv2dKernelRowGradients(
           dimRoundingMode,
           filterShape: [kh, kw, r * C, F],
         } as never) as tf.Tensor;
-      const perInstance = tf.transpose(tf.reshape(grad, [kh, kw, r, C, F]), [2, 0, 1, 3, 4]);
+      const perInstance = transposed(tf.reshape(grad, [kh, kw, r, C, F]), [2, 0, 1, 3, 4]);
       parts.push(tf.reshape(perInstance, [r, kh * kw * C * F]));
     }
     return (parts.length === 1 ? parts[0] : tf.concat(parts)) as tf.Tensor2D;
@@ -266,8 +267,8 @@ export function conv2dKernelTaskRows(
     const [m, n, ...rest] = outputGrads.shape;
     const wide =
       dataFormat === 'NCHW'
-        ? tf.reshape(tf.transpose(outputGrads, [1, 0, 2, 3, 4]), [n, m * f, rest[1], rest[2]])
-        : tf.reshape(tf.transpose(outputGrads, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], m * f]);
+        ? tf.reshape(transposed(outputGrads, [1, 0, 2, 3, 4]), [n, m * f, rest[1], rest[2]])
+        : tf.reshape(transposed(outputGrads, [1, 2, 3, 0, 4]), [n, rest[0], rest[1], m * f]);
     const grad = tf.engine().runKernel('Conv2DBackpropFilter', { x: inputs, dy: wide }, {
       strides,
       pad,
@@ -275,7 +276,7 @@ export function conv2dKernelTaskRows(
       dimRoundingMode,
       filterShape: [kh, kw, c, m * f],
     } as never) as tf.Tensor;
-    const perTask = tf.transpose(tf.reshape(grad, [kh, kw, c, m, f]), [3, 0, 1, 2, 4]);
+    const perTask = transposed(tf.reshape(grad, [kh, kw, c, m, f]), [3, 0, 1, 2, 4]);
     return tf.reshape(perTask, [m, kh * kw * c * f]) as tf.Tensor2D;
   });
 }

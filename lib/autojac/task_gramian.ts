@@ -33,6 +33,12 @@ interface TaskSite {
   dense?: { inputs: () => tf.Tensor2D };
   /** For a bias added on the last axis of a rank-2 output. */
   bias?: boolean;
+  /**
+   * For a weight whose block is the Gramian of its own rows (a convolution kernel): the rows
+   * themselves, [m, weight size], kept so that the update is their weighted sum instead of one
+   * more weight gradient.
+   */
+  rows?: (outputGrads: tf.Tensor) => tf.Tensor2D;
 }
 
 /** A site, with the weight it serves and the recorded operation that reads that weight. */
@@ -174,13 +180,9 @@ function conv2dSite(node: RecordedNode, name: string): TaskSite | undefined {
   if ((Array.isArray(dilations) ? dilations : [dilations]).some((d) => d !== 1)) return undefined;
   const output = node.outputs[0];
   const shape = filter.shape as [number, number, number, number];
-  return {
-    output,
-    gramian: (grads) =>
-      tf.tidy(() =>
-        rowGradientGramian(conv2dKernelTaskRows(x as tf.Tensor4D, grads, shape, node.attrs)),
-      ),
-  };
+  const rows = (grads: tf.Tensor) =>
+    conv2dKernelTaskRows(x as tf.Tensor4D, grads, shape, node.attrs);
+  return { output, rows, gramian: (grads) => tf.tidy(() => rowGradientGramian(rows(grads))) };
 }
 
 /**
@@ -280,10 +282,18 @@ export function taskJacobian(
   const deltas = held.deltas;
   const rows = Array.isArray(held.rows) ? null : held.rows;
   const deltaAt = new Map(outputs.map((output, k) => [output, deltas[k]]));
+  // The rows of the sites that have them (convolution kernels), for `combine`.
+  const siteRows = new Map<PlannedSite, tf.Tensor2D>();
   const sum = tf.tidy(() => {
-    const blocks = plan.sites.flatMap((site) =>
-      site.gramian === null ? [] : [site.gramian(deltaAt.get(site.output)!)],
-    );
+    const blocks = plan.sites.flatMap((site) => {
+      const delta = deltaAt.get(site.output)!;
+      if (site.rows !== undefined) {
+        const own = tf.keep(site.rows(delta));
+        siteRows.set(site, own);
+        return [rowGradientGramian(own)];
+      }
+      return site.gramian === null ? [] : [site.gramian(delta)];
+    });
     if (rows !== null) blocks.push(rowGradientGramian(rows));
     if (blocks.length === 0) return tf.zeros([m, m]);
     return blocks.length === 1 ? blocks[0] : tf.addN(blocks);
@@ -300,10 +310,20 @@ export function taskJacobian(
         const weightedSum = (perTask: tf.Tensor) =>
           tf.reshape(tf.matMul(w, tf.reshape(perTask, [m, -1])), perTask.shape.slice(1));
         const gradients = new Map<tf.Variable, tf.Tensor>();
-        const seedAt = new Map(outputs.map((output, k) => [output, weightedSum(deltas[k])]));
-        for (const [weight, gradient] of siteWeightGradients(plan.sites, (output) =>
-          seedAt.get(output)!,
-        )) {
+        const seeds = new Map<tf.Tensor, tf.Tensor>();
+        const seedAt = (output: tf.Tensor) => {
+          let seed = seeds.get(output);
+          if (seed === undefined) {
+            seed = weightedSum(deltaAt.get(output)!);
+            seeds.set(output, seed);
+          }
+          return seed;
+        };
+        for (const [site, own] of siteRows) {
+          gradients.set(site.weight, tf.reshape(weightedSum(own), site.weight.shape));
+        }
+        const viaGradient = plan.sites.filter((site) => !siteRows.has(site));
+        for (const [weight, gradient] of siteWeightGradients(viaGradient, seedAt)) {
           gradients.set(weight, gradient);
         }
         if (rows !== null) {
@@ -315,7 +335,8 @@ export function taskJacobian(
         }
         return plan.shared.map((v) => gradients.get(v) ?? tf.zerosLike(v));
       }),
-    dispose: () => tf.dispose([gramian, ...deltas, ...(rows === null ? [] : [rows])]),
+    dispose: () =>
+      tf.dispose([gramian, ...deltas, ...siteRows.values(), ...(rows === null ? [] : [rows])]),
   };
 }
 

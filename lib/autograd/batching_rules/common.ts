@@ -163,23 +163,5 @@ export function unbroadcastNames(node: TapeNode, names: string[]): boolean {
   return names.every((name) => tf.util.arraysEqual(node.inputs[name].shape, outShape));
 }
 
-/**
- * `tf.transpose(x, perm)` with the input axes that stay together (consecutive, in order) merged
- * first: the same result, but the k rows' transposes are mostly of rank 5 or 6, and the wasm
- * backend transposes those about twenty times slower than the rank-3 transpose they reduce to.
- */
-export function transpose(x: tf.Tensor, perm: number[]): tf.Tensor {
-  const groups: number[][] = [];
-  for (const axis of perm) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && last[last.length - 1] + 1 === axis) last.push(axis);
-    else groups.push([axis]);
-  }
-  if (groups.length === perm.length) return tf.transpose(x, perm);
-  const outShape = perm.map((axis) => x.shape[axis]);
-  const inInputOrder = [...groups].sort((g, h) => g[0] - h[0]);
-  const reducedShape = inInputOrder.map((g) => g.reduce((n, axis) => n * x.shape[axis], 1));
-  const reducedPerm = groups.map((g) => inInputOrder.indexOf(g));
-  if (reducedPerm.every((axis, i) => axis === i)) return tf.reshape(x, outShape);
-  return tf.reshape(tf.transpose(tf.reshape(x, reducedShape), reducedPerm), outShape);
-}
+/** See {@link transposed}: the rules' transposes are mostly of rank 5 or 6. */
+export { transposed as transpose } from '../../tensor_shapes';
