@@ -68,11 +68,31 @@ export function rowGradientGramian(rowGradients: tf.Tensor): tf.Tensor2D {
  * ```
  */
 export function biasGramian(outputGrads: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => rowGradientGramian(biasRows(outputGrads)));
+}
+
+/**
+ * The per-row gradients of a bias added on the last axis, `[m, k]`: the output gradient summed
+ * over every axis but the row axis and the last one. As a product with ones rather than a sum
+ * over the middle axes, which wasm computes by transposing the whole tensor first.
+ *
+ * @param outputGrads [m, ..., k]: gradient of each row's objective with respect to the sum.
+ * @example
+ * ```ts
+ * biasRows(tf.tensor3d([[[1], [2]]])); // [[3]]
+ * ```
+ */
+export function biasRows(outputGrads: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
-    const rank = outputGrads.rank;
-    const middle = Array.from({ length: Math.max(rank - 2, 0) }, (_, i) => i + 1);
-    const summed = middle.length > 0 ? tf.sum(outputGrads, middle) : outputGrads;
-    return rowGradientGramian(summed);
+    const [m, ...rest] = outputGrads.shape;
+    const k = rest.length === 0 ? 1 : rest[rest.length - 1];
+    const positions = outputGrads.size / (m * k);
+    if (positions === 1) return tf.reshape(outputGrads, [m, k]) as tf.Tensor2D;
+    const summed = tf.matMul(
+      tf.ones([m, 1, positions]),
+      tf.reshape(outputGrads, [m, positions, k]),
+    );
+    return tf.reshape(summed, [m, k]) as tf.Tensor2D;
   });
 }
 

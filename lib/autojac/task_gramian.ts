@@ -16,7 +16,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { nodesOnPaths, type TapeNode } from '../autograd';
 import { trunkJacobian } from './mtl_jacobian';
-import { biasGramian, conv2dKernelTaskRows, rowGradientGramian } from '../autogram/gramian_rules';
+import {
+  biasGramian,
+  biasRows,
+  conv2dKernelTaskRows,
+  rowGradientGramian,
+} from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 import { denseBiasPairs, siteWeightGradients, type WeightSite } from '../autogram/weight_sites';
 
@@ -34,9 +39,9 @@ interface TaskSite {
   /** For a bias added on the last axis of a rank-2 output. */
   bias?: boolean;
   /**
-   * For a weight whose block is the Gramian of its own rows (a convolution kernel): the rows
-   * themselves, [m, weight size], kept so that the update is their weighted sum instead of one
-   * more weight gradient.
+   * For a weight whose block is the Gramian of its own rows (a convolution kernel, a bias not
+   * folded into a dense kernel): the rows themselves, [m, weight size], kept so that the update is
+   * their weighted sum instead of one more weight gradient.
    */
   rows?: (outputGrads: tf.Tensor) => tf.Tensor2D;
 }
@@ -119,7 +124,7 @@ function foldBiases(sites: PlannedSite[], nodes: TapeNode[], features: tf.Tensor
       output: bias.output,
       gramian: (grads) => tf.tidy(() => denseGramian(inputs(), grads, true)),
     });
-    folded.set(bias, { ...bias, gramian: null });
+    folded.set(bias, { ...bias, gramian: null, rows: undefined });
   }
   return sites.map((site) => folded.get(site) ?? site);
 }
@@ -203,11 +208,13 @@ function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite
   ) {
     return undefined;
   }
+  const rows = (grads: tf.Tensor) =>
+    tf.tidy(() => biasRows(tf.reshape(grads, [grads.shape[0], -1, bias.size])));
   return {
     output,
     bias: true,
-    gramian: (grads) =>
-      tf.tidy(() => biasGramian(tf.reshape(grads, [grads.shape[0], -1, bias.size]))),
+    rows,
+    gramian: (grads) => tf.tidy(() => rowGradientGramian(rows(grads))),
   };
 }
 
