@@ -30,11 +30,12 @@ interface TaskSite {
   /** The recorded tensor whose per-task gradients the block is computed from. */
   output: tf.Tensor;
   /**
-   * The block, from `outputGrads` ([m, ...output.shape], task i's gradient in row i); null for a
-   * bias whose block the dense kernel it is added to includes (see `foldBiases`).
+   * The block, from `outputGrads` ([m, ...output.shape], task i's gradient in row i); null when
+   * the block is that of the site's `rows`, or is included in the block of the dense kernel a bias
+   * is added to (see `foldBiases`).
    */
   gramian: ((outputGrads: tf.Tensor) => tf.Tensor2D) | null;
-  /** For a dense kernel, its input `A` ([rows, d]) and where its output is ([rows, k]). */
+  /** For a dense kernel: its input `A`, [rows, d]. */
   dense?: { inputs: () => tf.Tensor2D };
   /** For a bias added on the last axis of a rank-2 output. */
   bias?: boolean;
@@ -187,7 +188,7 @@ function conv2dSite(node: RecordedNode, name: string): TaskSite | undefined {
   const shape = filter.shape as [number, number, number, number];
   const rows = (grads: tf.Tensor) =>
     conv2dKernelTaskRows(x as tf.Tensor4D, grads, shape, node.attrs);
-  return { output, rows, gramian: (grads) => tf.tidy(() => rowGradientGramian(rows(grads))) };
+  return { output, rows, gramian: null };
 }
 
 /**
@@ -210,12 +211,7 @@ function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite
   }
   const rows = (grads: tf.Tensor) =>
     tf.tidy(() => biasRows(tf.reshape(grads, [grads.shape[0], -1, bias.size])));
-  return {
-    output,
-    bias: true,
-    rows,
-    gramian: (grads) => tf.tidy(() => rowGradientGramian(rows(grads))),
-  };
+  return { output, bias: true, rows, gramian: null };
 }
 
 /**
