@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Aggregator } from '../lib/aggregation/aggregator_bases';
 import { MGDAWeighting } from '../lib/aggregation/mgda';
 import { UPGradWeighting } from '../lib/aggregation/upgrad';
-import { timeInterleaved, timeMs, type BenchOptions, type BenchRow } from './common';
+import { STEADY, timeInterleaved, timeMs, type BenchOptions, type BenchRow } from './common';
 
 /** The rows of the Jacobian of the ratio figures. */
 const OBJECTIVES = 4;
@@ -129,9 +129,8 @@ function ratioRows(repeat: { warmup: number; iters: number }): BenchRow[] {
  * ```
  */
 export async function run(options: BenchOptions): Promise<BenchRow[]> {
-  const repeat = options.quick ? { warmup: 1, iters: 3 } : { warmup: 3, iters: 15 };
-  // A training loop calls its aggregator thousands of times: the ratios are taken once V8 has
-  // compiled the JavaScript paths (TrimmedMean, GradDrop, the NashMTL solver), as in training.
-  const steady = options.quick ? repeat : { warmup: 12, iters: 15 };
-  return [...weightingRows(repeat), ...ratioRows(steady)];
+  // A training loop calls its aggregator thousands of times: the figures are taken once V8 has
+  // compiled the JavaScript paths (the QP solver, TrimmedMean, GradDrop, the NashMTL solver).
+  const steady = options.quick ? { warmup: 1, iters: 3 } : STEADY;
+  return [...weightingRows(steady), ...ratioRows(steady)];
 }

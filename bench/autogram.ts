@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UPGradWeighting } from '../lib/aggregation/upgrad';
 import { backward, gradsMap, record, zeroGrad } from '../lib/autograd';
 import { Engine } from '../lib/autogram';
-import { timeInterleaved, type BenchOptions, type BenchRow } from './common';
+import { STEADY, timeInterleaved, type BenchOptions, type BenchRow } from './common';
 
 function mlp(): tf.Sequential {
   const init = (seed: number) => tf.initializers.heNormal({ seed });
@@ -100,7 +100,7 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
     const { plain, iwrm, gramianOnly, dispose } = iwrmSteps(batch);
     const times = timeInterleaved(
       { plain, iwrm, gramianOnly },
-      options.quick ? { warmup: 2, iters: 4 } : { warmup: 3, iters: 15 },
+      options.quick ? { warmup: 2, iters: 4 } : STEADY,
     );
     rows.push(
       { figure: `plain step (variableGrads of mean), b=${batch}`, value: times.plain, unit: 'ms' },

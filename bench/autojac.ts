@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UPGrad } from '../lib/aggregation/upgrad';
 import { mtlGrads } from '../lib/autojac';
-import { timeInterleaved, type BenchOptions, type BenchRow } from './common';
+import { STEADY, timeInterleaved, type BenchOptions, type BenchRow } from './common';
 import { multiHeadMlp } from './mlp';
 
 /**
@@ -68,7 +68,7 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
     const { plain, jacobianDescent, dispose } = mtlSteps(m);
     const times = timeInterleaved(
       { plain, jacobianDescent },
-      options.quick ? { warmup: 2, iters: 4 } : { warmup: 3, iters: 15 },
+      options.quick ? { warmup: 2, iters: 4 } : STEADY,
     );
     // tf.profile returns the engine's one profile object: read each figure before the next call.
     // Peak bytes above what is alive before the step (model, data, optimizer state).

@@ -10,6 +10,13 @@ export interface BenchRow {
   target?: { max: number };
 }
 
+/**
+ * Repetitions of a full run: a training loop takes thousands of steps, so each figure is taken
+ * once V8 has compiled the JavaScript paths it runs (the QP solver's first calls, before that,
+ * take several times as long) and the tfjs kernels have their buffers.
+ */
+export const STEADY = { warmup: 12, iters: 15 };
+
 /** Options every bench module receives from `bench/run.ts`. */
 export interface BenchOptions {
   /** `--quick`: fewer repetitions, for a smoke run. */

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UPGrad } from '../lib/aggregation/upgrad';
 import { mtlGrads } from '../lib/autojac';
 import { jdFit } from '../lib/training';
-import { timeInterleaved, type BenchOptions, type BenchRow } from './common';
+import { STEADY, timeInterleaved, type BenchOptions, type BenchRow } from './common';
 
 const EXAMPLES = 512;
 const BATCH = 64;
@@ -112,7 +112,7 @@ export async function run(options: BenchOptions): Promise<BenchRow[]> {
         tf.dispose([losses, grads]);
       },
     },
-    options.quick ? { warmup: 2, iters: 5 } : { warmup: 3, iters: 15 },
+    options.quick ? { warmup: 2, iters: 5 } : STEADY,
   );
   tf.dispose([x, ys, bx, bys]);
   optimizer.dispose();
