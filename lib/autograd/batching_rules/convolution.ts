@@ -32,6 +32,29 @@ function dilationsAreOne(dilations: unknown): boolean {
 }
 
 /**
+ * What a convolution rule reads of its node: the output gradient, the forward `x` and `filter`,
+ * the attributes; or undefined when the rule does not cover the node (a missing tensor, a
+ * dilation, a data format other than `formats`, a gradient kernel the backend lacks).
+ */
+function convolutionOperands(
+  node: TapeNode,
+  dys: (tf.Tensor | null)[],
+  formats: string[],
+  kernels: string[],
+): { dy: tf.Tensor; x: tf.Tensor; filter: tf.Tensor; attrs: Record<string, unknown> } | undefined {
+  const dy = only(node, dys);
+  const x = savedInput(node, 'x');
+  const filter = savedInput(node, 'filter');
+  const attrs = node.attrs;
+  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
+    return undefined;
+  }
+  const format = (attrs.dataFormat as string | undefined) ?? formats[0];
+  if (!dilationsAreOne(attrs.dilations) || !formats.includes(format)) return undefined;
+  return hasKernels(...kernels) ? { dy, x, filter, attrs } : undefined;
+}
+
+/**
  * The gradients of `conv2d(x, filter)` for batched `dy` (`[k, ...output.shape]`): of `x` if
  * `wantX`, of `filter` if `wantFilter`.
  */
@@ -72,15 +95,14 @@ function conv2dGradients(
 
 /** Conv2D (NHWC or NCHW, dilation 1 as tfjs's own gradient requires). */
 const conv2d: BatchingRule = (node, dys, names, k) => {
-  const dy = only(node, dys);
-  const x = savedInput(node, 'x');
-  const filter = savedInput(node, 'filter');
-  const attrs = node.attrs;
-  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
-    return undefined;
-  }
-  if (!dilationsAreOne(attrs.dilations)) return undefined;
-  if (!hasKernels('Conv2DBackpropInput', 'Conv2DBackpropFilter')) return undefined;
+  const operands = convolutionOperands(
+    node,
+    dys,
+    ['NHWC', 'NCHW'],
+    ['Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+  );
+  if (operands === undefined) return undefined;
+  const { dy, x, filter, attrs } = operands;
   const common: ConvAttrs = {
     strides: attrs.strides,
     pad: attrs.pad,
@@ -242,18 +264,10 @@ const fusedConv2d: BatchingRule = (node, dys, names, k) => {
  * k rows as k times the channel multiplier M.
  */
 const depthwiseConv2d: BatchingRule = (node, dys, names, k) => {
-  const dy = only(node, dys);
-  const x = savedInput(node, 'x');
-  const filter = savedInput(node, 'filter');
-  const attrs = node.attrs;
-  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
-    return undefined;
-  }
-  if (!dilationsAreOne(attrs.dilations) || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
-    return undefined;
-  }
   const kernels = ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'];
-  if (!hasKernels(...kernels)) return undefined;
+  const operands = convolutionOperands(node, dys, ['NHWC'], kernels);
+  if (operands === undefined) return undefined;
+  const { dy, x, filter, attrs } = operands;
   const common = {
     strides: attrs.strides,
     pad: attrs.pad,
@@ -329,17 +343,14 @@ const conv2dBackpropInput: BatchingRule = (node, dys, names, k) => {
  * for the input gradient and as k times the output channels for the filter gradient.
  */
 const conv3d: BatchingRule = (node, dys, names, k) => {
-  const dy = only(node, dys);
-  const x = savedInput(node, 'x');
-  const filter = savedInput(node, 'filter');
-  const attrs = node.attrs;
-  if (dy === undefined || x === undefined || filter === undefined || attrs === undefined) {
-    return undefined;
-  }
-  if (!dilationsAreOne(attrs.dilations) || (attrs.dataFormat ?? 'NDHWC') !== 'NDHWC') {
-    return undefined;
-  }
-  if (!hasKernels('Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2')) return undefined;
+  const operands = convolutionOperands(
+    node,
+    dys,
+    ['NDHWC'],
+    ['Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'],
+  );
+  if (operands === undefined) return undefined;
+  const { dy, x, filter, attrs } = operands;
   const common = { strides: attrs.strides, pad: attrs.pad };
   const [n, ...rest] = dy.shape.slice(1);
   const out: Record<string, tf.Tensor> = {};
