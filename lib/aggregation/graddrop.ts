@@ -5,6 +5,7 @@ import { readVectorOption, vectorToString } from '../linalg/vector';
 import { HostPassAggregator, nonFiniteMatrixError } from './aggregator_bases';
 import { onHostMemoryBackend, readFloat32 } from '../backend/host_data';
 import { uniformFiller } from '../random_stream';
+import { rowCombinations } from '../tensor_products';
 
 /** Options of {@link GradDrop}. */
 export interface GradDropOptions {
@@ -208,8 +209,8 @@ export function gradDropOnBackend(
   return tf.tidy(() => {
     const kept = leak.map((l) => 1 - l);
     const ones = new Array<number>(m).fill(1);
-    const positiveSums = tf.matMul(tf.tensor2d([ones, kept]), tf.relu(matrix));
-    const sums = tf.matMul(tf.tensor2d([ones, kept, leak]), matrix);
+    const positiveSums = rowCombinations(tf.tensor2d([ones, kept]), tf.relu(matrix));
+    const sums = rowCombinations(tf.tensor2d([ones, kept, leak]), matrix);
     const [positive, keptPositive] = tf.unstack(positiveSums);
     const [total, keptTotal, leaked] = tf.unstack(sums);
     // P = Σ relu(Jᵢ) / Σ |Jᵢ| with Σ|Jᵢ| = 2 Σ relu(Jᵢ) − Σ Jᵢ; ½ for a zero column.

@@ -5,6 +5,7 @@ import { toMatrix64, toTensor1D } from '../linalg/matrix';
 import { projectOntoSimplex } from '../linalg/simplex';
 import { combine } from './aggregator_bases';
 import { LossAwareAggregator, type StateSnapshot } from './loss_aware';
+import { rowGramian } from '../tensor_products';
 
 /** How {@link MoCo} keeps its task weights on the probability simplex. */
 export type MoCoSimplexMap = 'projection' | 'softmax';
@@ -175,7 +176,7 @@ export class MoCo extends LossAwareAggregator {
       const y = (
         fresh ? tf.mul(target, betaT) : tf.sub(previous, tf.mul(tf.sub(previous, target), betaT))
       ) as tf.Tensor2D;
-      return [y, toMatrix64(tf.matMul(y, y, false, true) as tf.Tensor2D)] as const;
+      return [y, toMatrix64(rowGramian(y))] as const;
     });
     if (!gramian.every((row) => row.every(Number.isFinite))) {
       estimates.dispose();

@@ -7,7 +7,8 @@
  * r and s with respect to the layer's weight. Summing the rules of every weight gives JJᵀ.
  */
 import * as tf from '@tensorflow/tfjs';
-import { transposed } from '../tensor_shapes';
+import { reshaped, transposed } from '../tensor_shapes';
+import { rowGramian } from '../tensor_products';
 
 /**
  * Gramian contribution of the kernel of a dense layer `y = a·W` (or `a·Wᵀ`): the gradient of row r
@@ -29,12 +30,9 @@ export function denseKernelGramian(
   withBias = false,
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const kernel = tf.matMul(inputs, inputs, false, true);
+    const kernel = rowGramian(inputs);
     // A bias added to the output is a column of ones in A: its block `ΔΔᵀ` comes in as `+ 11ᵀ`.
-    return tf.mul(
-      withBias ? tf.add(kernel, 1) : kernel,
-      tf.matMul(outputGrads, outputGrads, false, true),
-    );
+    return tf.mul(withBias ? tf.add(kernel, 1) : kernel, rowGramian(outputGrads));
   });
 }
 
@@ -52,8 +50,7 @@ export function denseKernelGramian(
  */
 export function rowGradientGramian(rowGradients: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
-    const flat = tf.reshape(rowGradients, [rowGradients.shape[0], -1]) as tf.Tensor2D;
-    return tf.matMul(flat, flat, false, true);
+    return rowGramian(reshaped(rowGradients, [rowGradients.shape[0], -1]) as tf.Tensor2D);
   });
 }
 
@@ -138,7 +135,7 @@ export function embeddingGramian(
       'float32',
     );
     const flatGrads = tf.reshape(outputGrads, [m * length, k]) as tf.Tensor2D;
-    const products = tf.mul(sameRow, tf.matMul(flatGrads, flatGrads, false, true));
+    const products = tf.mul(sameRow, rowGramian(flatGrads));
     return tf.sum(tf.reshape(products, [m, length, m, length]), [1, 3]) as tf.Tensor2D;
   });
 }

@@ -11,6 +11,7 @@ import {
 } from '../aggregation/aggregator_bases';
 import { isLossAware } from '../aggregation/loss_aware';
 import { NumericalError } from '../errors';
+import { rowCombinations, rowGramian } from '../tensor_products';
 
 /** The gradients, shaped like the variables, and the weights when the aggregator uses some. */
 export interface AggregatedJacobians {
@@ -56,14 +57,14 @@ export function aggregateJacobians(
   try {
     if (gramianSum && canUseGramianSum(aggregator)) {
       const gramian = tf.tidy(() =>
-        matrices.map((j) => tf.matMul(j, j, false, true)).reduce((a, b) => tf.add(a, b)),
+        matrices.map((j) => rowGramian(j)).reduce((a, b) => tf.add(a, b)),
       ) as tf.Tensor2D;
       try {
         if (!isAllFinite(gramian)) throwNonFinite();
         const weights = aggregator.gramianWeighting.apply(gramian);
         const gradients = tf.tidy(() =>
           matrices.map((j, i) =>
-            tf.matMul(weights.reshape([1, m]), j).reshape(jacobians[i].shape.slice(1)),
+            rowCombinations(weights.reshape([1, m]), j).reshape(jacobians[i].shape.slice(1)),
           ),
         );
         const values = Array.from(weights.dataSync());

@@ -24,6 +24,7 @@ import {
 } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 import { denseBiasPairs, siteWeightGradients, type WeightSite } from '../autogram/weight_sites';
+import { rowGramian, weightedRowSum } from '../tensor_products';
 
 /** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
 interface TaskSite {
@@ -228,18 +229,16 @@ function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor, withBias: boolean)
   const viaRows = d * rows * m * k + m * m * d * k;
   if (viaKernel < viaRows) {
     // ⟨Δᵢ, KΔⱼ⟩ = ⟨Δᵢᵀ, ΔⱼᵀK⟩ with the symmetric K = AAᵀ.
-    const kernel = tf.matMul(inputs, inputs, false, true);
+    const kernel = rowGramian(inputs);
     const timesKernel = tf.matMul(transposed, withBias ? tf.add(kernel, 1) : kernel);
-    return tf.matMul(
-      tf.reshape(transposed, [m, k * rows]),
-      tf.reshape(timesKernel, [m, k * rows]),
-      false,
-      true,
+    return rowGramian(
+      tf.reshape(transposed, [m, k * rows]) as tf.Tensor2D,
+      tf.reshape(timesKernel, [m, k * rows]) as tf.Tensor2D,
     );
   }
   // Task i's row is AᵀΔᵢ; its transpose ΔᵢᵀA holds the same entries, which is all a Gramian sees.
-  const explicitRows = tf.reshape(tf.matMul(transposed, inputs), [m, k * d]);
-  const block = tf.matMul(explicitRows, explicitRows, false, true) as tf.Tensor2D;
+  const explicitRows = tf.reshape(tf.matMul(transposed, inputs), [m, k * d]) as tf.Tensor2D;
+  const block = rowGramian(explicitRows);
   return withBias ? (tf.add(block, biasGramian(deltas)) as tf.Tensor2D) : block;
 }
 
@@ -309,9 +308,8 @@ export function taskJacobian(
       tf.tidy(() => {
         // Σᵢ wᵢ Δᵢ as one product with the flattened rows: a broadcast product and a sum over the
         // task axis would cost a transposition of the whole tensor on wasm.
-        const w = tf.tensor2d([weights]);
-        const weightedSum = (perTask: tf.Tensor) =>
-          tf.reshape(tf.matMul(w, tf.reshape(perTask, [m, -1])), perTask.shape.slice(1));
+        const w = tf.tensor1d(weights);
+        const weightedSum = (perTask: tf.Tensor) => weightedRowSum(w, perTask);
         const gradients = new Map<tf.Variable, tf.Tensor>();
         const seeds = new Map<tf.Tensor, tf.Tensor>();
         const seedAt = (output: tf.Tensor) => {

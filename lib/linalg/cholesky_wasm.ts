@@ -13,6 +13,19 @@
  * policy), or its memory cannot be had, {@link wasmCholesky} and {@link wasmInverse} return null
  * and the JavaScript loops are used instead: the same arithmetic up to rounding.
  */
+import {
+  Code,
+  F64,
+  I32,
+  MODULE_HEADER,
+  V128,
+  compileModule,
+  name,
+  section,
+  unsigned,
+  vector,
+  type WebAssemblyApi,
+} from '../wasm/assembler';
 
 /**
  * A factor of a principal submatrix of an m × m matrix, in WebAssembly memory, with the loops of
@@ -44,14 +57,6 @@ export interface WasmCholesky {
   addRows(k: number): void;
   /** Hands the memory back for a later {@link wasmCholesky}: nothing of it must be used after. */
   release(): void;
-}
-
-/** The part of the WebAssembly JavaScript API used here (the project compiles without DOM types). */
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
 }
 
 /** The module's functions (byte addresses, sizes in entries). */
@@ -118,7 +123,7 @@ function keep(slot: Slot): void {
  * ```
  */
 export function wasmCholesky(m: number): WasmCholesky | null {
-  if (compiled === undefined) compiled = compile();
+  if (compiled === undefined) compiled = compileModule(assemble());
   if (compiled === null) return null;
   // Layout: factor, source (m² float64 each), vector, target (m float64 each), order (m int32).
   const square = m * m * 8;
@@ -173,7 +178,7 @@ export interface WasmInverse {
  * ```
  */
 export function wasmInverse(n: number): WasmInverse | null {
-  if (compiled === undefined) compiled = compile();
+  if (compiled === undefined) compiled = compileModule(assemble());
   if (compiled === null) return null;
   const square = n * n * 8;
   const slot = takeSlot(compiled, 3 * square);
@@ -214,195 +219,6 @@ function takeSlot(module: { api: WebAssemblyApi; module: object }, bytes: number
     return { memory, exports: instance.exports as unknown as Exports };
   } catch {
     return null;
-  }
-}
-
-function compile(): { api: WebAssemblyApi; module: object } | null {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  try {
-    if (typeof api !== 'object' || api === null) return null;
-    const bytes = new Uint8Array(assemble());
-    if (!api.validate(bytes)) return null;
-    return { api, module: new api.Module(bytes) };
-  } catch {
-    return null;
-  }
-}
-
-/** Unsigned LEB128, the integer encoding of the WebAssembly binary format. */
-function unsigned(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-/** Signed LEB128 (for `i32.const`). */
-function signed(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-/** A vector of the binary format: its length, then its items. */
-function vector(items: number[][]): number[] {
-  return [...unsigned(items.length), ...items.flat()];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...unsigned(content.length), ...content];
-}
-
-function name(text: string): number[] {
-  return vector(Array.from(text, (c) => [c.charCodeAt(0)]));
-}
-
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-
-/** Emits instructions; each method is one instruction of the WebAssembly spec, same name. */
-class Code {
-  readonly bytes: number[] = [];
-  private emit(...bytes: number[]): this {
-    this.bytes.push(...bytes);
-    return this;
-  }
-  get(local: number): this {
-    return this.emit(0x20, ...unsigned(local));
-  }
-  set(local: number): this {
-    return this.emit(0x21, ...unsigned(local));
-  }
-  i32Const(value: number): this {
-    return this.emit(0x41, ...signed(value));
-  }
-  i32Add(): this {
-    return this.emit(0x6a);
-  }
-  i32Mul(): this {
-    return this.emit(0x6c);
-  }
-  i32Shl(): this {
-    return this.emit(0x74);
-  }
-  i32GeS(): this {
-    return this.emit(0x4e);
-  }
-  i32GeU(): this {
-    return this.emit(0x4f);
-  }
-  i32Sub(): this {
-    return this.emit(0x6b);
-  }
-  i32LtS(): this {
-    return this.emit(0x48);
-  }
-  i32LtU(): this {
-    return this.emit(0x49);
-  }
-  i32GtU(): this {
-    return this.emit(0x4b);
-  }
-  i32ShrU(): this {
-    return this.emit(0x76);
-  }
-  /** memarg: alignment 2², then the offset. */
-  i32Load(offset = 0): this {
-    return this.emit(0x28, 2, ...unsigned(offset));
-  }
-  f64Zero(): this {
-    return this.f64Const(0);
-  }
-  f64Const(value: number): this {
-    return this.emit(0x44, ...new Uint8Array(Float64Array.of(value).buffer));
-  }
-  i32Eqz(): this {
-    return this.emit(0x45);
-  }
-  if(): this {
-    return this.emit(0x04, 0x40);
-  }
-  /** memarg: alignment 2³ (rows of float64 are 8-byte aligned, not 16), then the offset. */
-  f64Load(offset = 0): this {
-    return this.emit(0x2b, 3, ...unsigned(offset));
-  }
-  f64Store(offset = 0): this {
-    return this.emit(0x39, 3, ...unsigned(offset));
-  }
-  f64Add(): this {
-    return this.emit(0xa0);
-  }
-  f64Sub(): this {
-    return this.emit(0xa1);
-  }
-  f64Mul(): this {
-    return this.emit(0xa2);
-  }
-  f64Sqrt(): this {
-    return this.emit(0x9f);
-  }
-  f64Gt(): this {
-    return this.emit(0x64);
-  }
-  return(): this {
-    return this.emit(0x0f);
-  }
-  f64Div(): this {
-    return this.emit(0xa3);
-  }
-  v128Load(): this {
-    return this.emit(0xfd, ...unsigned(0x00), 3, 0);
-  }
-  v128Zero(): this {
-    return this.emit(0xfd, ...unsigned(0x0c), ...new Array<number>(16).fill(0));
-  }
-  f64x2ExtractLane(lane: number): this {
-    return this.emit(0xfd, ...unsigned(0x21), lane);
-  }
-  f64x2Add(): this {
-    return this.emit(0xfd, ...unsigned(0xf0));
-  }
-  f64x2Mul(): this {
-    return this.emit(0xfd, ...unsigned(0xf2));
-  }
-  f64x2Div(): this {
-    return this.emit(0xfd, ...unsigned(0xf3));
-  }
-  f64x2Sub(): this {
-    return this.emit(0xfd, ...unsigned(0xf1));
-  }
-  f64x2Splat(): this {
-    return this.emit(0xfd, ...unsigned(0x14));
-  }
-  v128Store(): this {
-    return this.emit(0xfd, ...unsigned(0x0b), 3, 0);
-  }
-  block(): this {
-    return this.emit(0x02, 0x40);
-  }
-  loop(): this {
-    return this.emit(0x03, 0x40);
-  }
-  br(depth: number): this {
-    return this.emit(0x0c, ...unsigned(depth));
-  }
-  brIf(depth: number): this {
-    return this.emit(0x0d, ...unsigned(depth));
-  }
-  end(): this {
-    return this.emit(0x0b);
   }
 }
 
@@ -1061,7 +877,7 @@ function assemble(): number[] {
   ];
   const names = ['block4', 'block1', 'solve', 'gatherRows', 'addRows', 'lowerInverse', 'gramLower'];
   return [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...MODULE_HEADER,
     ...section(1, vector(types)),
     ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
     ...section(3, vector([[3], [3], [1], [2], [2], [0], [0]])),

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { rowGramian } from '../tensor_products';
 import type { Matrix64 } from './matrix';
 
 /**
@@ -11,7 +12,7 @@ import type { Matrix64 } from './matrix';
  * ```
  */
 export function computeGramian(matrix: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(matrix, matrix, false, true);
+  return rowGramian(matrix);
 }
 
 /**

@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { rowCombinations, rowGramian, weightedRowSum } from '../lib/tensor_products';
+
+/** Each helper against tfjs's matMul on the current backend; the largest relative difference. */
+function deviations(seed: number): number[] {
+  return tf.tidy(() => {
+    const a = tf.randomNormal([6, 301], 0, 1, 'float32', seed) as tf.Tensor2D;
+    const b = tf.randomNormal([6, 301], 0, 1, 'float32', seed + 1) as tf.Tensor2D;
+    const few = tf.randomNormal([2, 6], 0, 1, 'float32', seed + 2) as tf.Tensor2D;
+    const many = tf.randomNormal([40, 6], 0, 1, 'float32', seed + 3) as tf.Tensor2D;
+    const perTask = tf.randomNormal([6, 7, 43], 0, 1, 'float32', seed + 4);
+    const w = [0.5, -1, 2, 0, 3, 1];
+    const pairs: [tf.Tensor, tf.Tensor][] = [
+      [rowGramian(a), tf.matMul(a, a, false, true)],
+      [rowGramian(a, b), tf.matMul(a, b, false, true)],
+      [rowCombinations(few, a), tf.matMul(few, a)],
+      [rowCombinations(many, a), tf.matMul(many, a)],
+      [
+        weightedRowSum(w, perTask),
+        tf.reshape(tf.matMul(tf.tensor2d([w]), tf.reshape(perTask, [6, -1])), [7, 43]),
+      ],
+      [weightedRowSum(tf.tensor1d(w), a), tf.reshape(tf.matMul(tf.tensor2d([w]), a), [301])],
+    ];
+    return pairs.map(([actual, expected]) => {
+      expect(actual.shape).toEqual(expected.shape);
+      const scale = Math.max(1, tf.max(tf.abs(expected)).dataSync()[0]);
+      return tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0] / scale;
+    });
+  });
+}
+
+describe('row products', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('equal tfjs products on cpu', () => {
+    for (const d of deviations(1)) expect(d).toBeLessThan(1e-6);
+  });
+
+  it('equal tfjs products on wasm, and leak nothing there', async () => {
+    await tf.setBackend('wasm');
+    deviations(2);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) for (const d of deviations(3 + i)) expect(d).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend('cpu');
+  });
+
+  it('run the kernels of tfjs-jd on wasm for few rows only', async () => {
+    await tf.setBackend('wasm');
+    const names = async (f: () => tf.Tensor) =>
+      (await tf.profile(() => tf.tidy(f))).kernels.map((k) => k.name);
+    const a = tf.randomNormal([4, 50]) as tf.Tensor2D;
+    expect(await names(() => rowGramian(a))).toContain('TfjsJdRowGramian');
+    expect(await names(() => rowCombinations(tf.ones([1, 4]) as tf.Tensor2D, a))).toContain(
+      'TfjsJdRowCombinations',
+    );
+    const wide = tf.ones([33, 4]) as tf.Tensor2D;
+    expect(await names(() => rowCombinations(wide, a))).not.toContain('TfjsJdRowCombinations');
+    tf.dispose([a, wide]);
+    await tf.setBackend('cpu');
+  });
+});
