@@ -1,4 +1,11 @@
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The folder of the bench's sources (results.json, the TorchJD script): `npm run bench` runs a
+ * compiled copy elsewhere (see tools/bench.mjs) and says where they are.
+ */
+export const BENCH_SOURCES = process.env.TFJS_JD_BENCH_SOURCES ?? path.resolve(__dirname);
 
 /** One line of the benchmark table. */
 export interface BenchRow {

@@ -12,10 +12,10 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '../lib';
 import { fallbackCounts } from '../lib/autograd';
-import type { BenchOptions, BenchRow } from './common';
+import { BENCH_SOURCES, type BenchOptions, type BenchRow } from './common';
 
 const SUITES = ['autograd', 'aggregation', 'autojac', 'autogram', 'training'].filter((suite) =>
-  fs.existsSync(path.join(__dirname, `${suite}.ts`)),
+  fs.existsSync(path.join(BENCH_SOURCES, `${suite}.ts`)),
 );
 
 interface Suite {
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   };
   const file = quick
     ? path.join(os.tmpdir(), 'tfjs-jd-bench-quick.json')
-    : path.join(__dirname, 'results.json');
+    : path.join(BENCH_SOURCES, 'results.json');
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   console.log(
     `wrote ${path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file)}`,

@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UPGradWeighting } from '../lib/aggregation/upgrad';
 import { mtlSteps } from './autojac';
 import { iwrmSteps } from './autogram';
-import { timeInterleaved } from './common';
+import { BENCH_SOURCES, timeInterleaved } from './common';
 
 /** One group of steps timed together (interleaved), in both libraries. */
 interface Group {
@@ -98,7 +98,7 @@ class TorchJdProcess {
   /** Starts the script; resolves to the process, or to the reason it could not start. */
   static async start(): Promise<TorchJdProcess | string> {
     const python = process.env.TFJS_JD_PYTHON ?? 'python3';
-    const script = path.join(__dirname, 'torchjd', 'torchjd_bench.py');
+    const script = path.join(BENCH_SOURCES, 'torchjd', 'torchjd_bench.py');
     const source = process.env.TORCHJD_SRC ?? '/work/ref/torchjd/src';
     const env = { ...process.env, ...(fs.existsSync(source) ? { TORCHJD_SRC: source } : {}) };
     let child: ChildProcessWithoutNullStreams;

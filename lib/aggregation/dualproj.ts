@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readOptions } from '../argument_checks';
-import { toMatrix64, toTensor1D } from '../linalg/matrix';
+import { toMatrix64, toTensor1D, type Matrix64 } from '../linalg/matrix';
 import { DualConeAggregator, DualConeWeighting, type DualConeOptions } from './dual_cone_weighting';
 
 /** Options of {@link DualProj} and {@link DualProjWeighting} (the same as UPGrad's). */
@@ -21,9 +21,13 @@ export class DualProjWeighting extends DualConeWeighting {
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {
-    const preferences = this.preference.weightsFor(gramian.shape[0]);
-    const [solution] = this.projectorValue.project([preferences], toMatrix64(gramian));
-    return toTensor1D(solution);
+    return toTensor1D(this.weightsOfValues(toMatrix64(gramian)));
+  }
+
+  override weightsOfValues(gramian: Matrix64): number[] {
+    const preferences = this.preference.weightsFor(gramian.length);
+    const [solution] = this.projectorValue.project([preferences], gramian);
+    return Array.from(solution);
   }
 
   override toString(): string {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readOptions } from '../argument_checks';
 import { InvalidArgumentError } from '../errors';
-import { matVec, toMatrix64, toTensor1D } from '../linalg/matrix';
+import { matVec, toMatrix64, toTensor1D, type Matrix64 } from '../linalg/matrix';
 import { GramianWeightedAggregator } from './aggregator_bases';
 import { GramianWeighting } from './weighting_bases';
 
@@ -57,8 +57,11 @@ export class MGDAWeighting extends GramianWeighting {
     this.maxItersValue = value;
   }
 
-  forward(gramianTensor: tf.Tensor2D): tf.Tensor1D {
-    const gramian = toMatrix64(gramianTensor);
+  forward(gramian: tf.Tensor2D): tf.Tensor1D {
+    return toTensor1D(this.weightsOfValues(toMatrix64(gramian)));
+  }
+
+  override weightsOfValues(gramian: Matrix64): number[] {
     const m = gramian.length;
     let alpha = new Array<number>(m).fill(1 / m);
     for (let iteration = 0; iteration < this.maxItersValue; iteration++) {
@@ -72,7 +75,7 @@ export class MGDAWeighting extends GramianWeighting {
       alpha = alpha.map((ai, i) => (1 - gamma) * ai + (i === t ? gamma : 0));
       if (gamma < this.epsilonValue) break;
     }
-    return toTensor1D(alpha);
+    return alpha;
   }
 
   override toString(): string {

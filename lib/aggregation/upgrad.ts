@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readOptions } from '../argument_checks';
-import { toMatrix64, toTensor1D } from '../linalg/matrix';
+import { toMatrix64, toTensor1D, type Matrix64 } from '../linalg/matrix';
 import { DualConeAggregator, DualConeWeighting, type DualConeOptions } from './dual_cone_weighting';
 
 /** Options of {@link UPGrad} and {@link UPGradWeighting}. */
@@ -22,13 +22,17 @@ export class UPGradWeighting extends DualConeWeighting {
   }
 
   forward(gramian: tf.Tensor2D): tf.Tensor1D {
-    const m = gramian.shape[0];
+    return toTensor1D(this.weightsOfValues(toMatrix64(gramian)));
+  }
+
+  override weightsOfValues(gramian: Matrix64): number[] {
+    const m = gramian.length;
     const preferences = this.preference.weightsFor(m);
     const diagonal = preferences.map((p, i) => preferences.map((_, j) => (i === j ? p : 0)));
-    const solutions = this.projectorValue.project(diagonal, toMatrix64(gramian));
+    const solutions = this.projectorValue.project(diagonal, gramian);
     const weights = new Array<number>(m).fill(0);
     for (const v of solutions) for (let j = 0; j < m; j++) weights[j] += v[j];
-    return toTensor1D(weights);
+    return weights;
   }
 
   override toString(): string {

@@ -4,6 +4,7 @@ import { isTensor } from '../tfjs_guards';
 import { guardNonDifferentiable } from '../autograd/non_differentiable';
 import { InvalidArgumentError, NumericalError } from '../errors';
 import { HookedModule } from '../hooks';
+import type { Matrix64 } from '../linalg/matrix';
 
 /**
  * Extracts a vector of `m` weights from a statistic of an `m × n` matrix: the matrix itself, or
@@ -67,7 +68,31 @@ export abstract class Weighting extends HookedModule<[tf.Tensor2D], tf.Tensor1D>
    * arithmetic overflowed, a `NumericalError` (the output is disposed by `apply`).
    */
   protected override checkOutput(weights: tf.Tensor1D): void {
-    const values = weights.dataSync();
+    this.checkWeightValues(weights.dataSync());
+  }
+
+  /**
+   * `forward`'s weights from a statistic already read into JavaScript, for the weightings whose
+   * arithmetic runs there (UPGrad, DualProj, MGDA): the Jacobian-descent step downloads its m × m
+   * Gramian once and needs the weights as numbers, so the tensors `apply` would upload and read
+   * back are skipped. Runs neither validation nor hooks: the caller has checked that `stat` is
+   * finite (and, for a Gramian, symmetric) and that this weighting has no hooks. Undefined for a
+   * weighting that computes on tensors.
+   *
+   * @example
+   * ```ts
+   * new UPGradWeighting().weightsOfValues([[1, 0], [0, 1]]); // [0.5, 0.5]
+   * ```
+   */
+  weightsOfValues(_stat: Matrix64): number[] | undefined {
+    return undefined;
+  }
+
+  /**
+   * Throws the `NumericalError` of {@link checkOutput} when one of `values` is not finite: from a
+   * finite argument, the method's arithmetic overflowed.
+   */
+  checkWeightValues(values: ArrayLike<number>): void {
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) {
         throw new NumericalError(

@@ -98,12 +98,18 @@ export function backpropagate(
   let reached: boolean[] = [];
   const found = tf.tidy(() => {
     const accumulated = new Map<number, tf.Tensor>();
+    // The seeds stay the caller's: held as they are (a copy would be one more kernel per output),
+    // never disposed here.
+    const borrowed = new Set<tf.Tensor>(seeds);
+    const release = (gradient: tf.Tensor | undefined) => {
+      if (gradient !== undefined && !borrowed.has(gradient)) gradient.dispose();
+    };
     const accumulate = (id: number, gradient: tf.Tensor) => {
       const previous = accumulated.get(id);
       accumulated.set(id, previous === undefined ? gradient : tf.add(previous, gradient));
-      previous?.dispose();
+      release(previous);
     };
-    outputs.forEach((output, i) => accumulate(output.id, seeds[i].clone()));
+    outputs.forEach((output, i) => accumulate(output.id, seeds[i]));
 
     for (let i = path.length - 1; i >= 0; i--) {
       const { node, inputNames } = path[i];
@@ -133,13 +139,18 @@ export function backpropagate(
       // gradients are complete and no longer needed (unless they are what was asked for).
       for (const output of node.outputs) {
         if (!inputIds.has(output.id)) {
-          accumulated.get(output.id)?.dispose();
+          release(accumulated.get(output.id));
           accumulated.delete(output.id);
         }
       }
     }
     reached = inputs.map((input) => accumulated.has(input.id));
-    return inputs.filter((_, i) => reached[i]).map((input) => accumulated.get(input.id)!);
+    return inputs
+      .filter((_, i) => reached[i])
+      .map((input) => {
+        const gradient = accumulated.get(input.id)!;
+        return borrowed.has(gradient) ? gradient.clone() : gradient;
+      });
   });
 
   if (!retainGraph) releasePath(path, graphs);

@@ -124,7 +124,7 @@ export function allFinite(tensors: tf.Tensor[]): boolean {
     onHostMemoryBackend() &&
     nonEmpty.every((t) => t.dtype === 'float32')
   ) {
-    return nonEmpty.every((t) => readFloat32(t).every(Number.isFinite));
+    return nonEmpty.every((t) => everyFinite(readFloat32(t)));
   }
   const total = tf.tidy(() => {
     const sums = nonEmpty.map((t) => tf.sum(t));
@@ -140,6 +140,12 @@ export function allFinite(tensors: tf.Tensor[]): boolean {
           .dataSync()[0],
     ) === 1
   );
+}
+
+/** True if no entry is NaN or ±∞: `x − x` is 0 exactly for the finite ones (a plain loop; a callback per entry costs several times more). */
+function everyFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return false;
+  return true;
 }
 
 /**

@@ -8,7 +8,8 @@ import { isLossAware } from '../aggregation/loss_aware';
 import { InvalidArgumentError } from '../errors';
 import { aggregateJacobians, canUseGramianSum, throwNonFinite } from './aggregate_jacobians';
 import { headPasses, mtlJacobian, resolveMtlInputs, type MtlInputs } from './mtl_jacobian';
-import { planTaskGramian, taskJacobian } from './task_gramian';
+import { planTaskGramian, taskJacobian, type TaskJacobian } from './task_gramian';
+import type { Weighting } from '../aggregation/weighting_bases';
 
 /** Task gradients and the aggregated gradients of the shared parameters. */
 export interface MtlAggregated {
@@ -51,10 +52,8 @@ export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAgg
     );
     try {
       // m × m values: checked in JavaScript, without the two kernels and the sync of isAllFinite.
-      if (!jacobian.gramian.dataSync().every(Number.isFinite)) throwNonFinite();
-      const w = aggregator.gramianWeighting.apply(jacobian.gramian);
-      const weights = Array.from(w.dataSync());
-      w.dispose();
+      if (!jacobian.gramianValues.every(Number.isFinite)) throwNonFinite();
+      const weights = gramianWeights(aggregator.gramianWeighting, jacobian);
       return { ...result, sharedGradients: jacobian.combine(weights), weights };
     } finally {
       jacobian.dispose();
@@ -64,6 +63,29 @@ export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAgg
     throw error;
   } finally {
     tf.dispose(heads.featureGradients);
+  }
+}
+
+/**
+ * The weights of the checked Gramian: straight from its values for a weighting that computes in
+ * JavaScript and has no hooks (see `Weighting.weightsOfValues`), else through `apply`.
+ */
+function gramianWeights(weighting: Weighting, jacobian: TaskJacobian): number[] {
+  const m = jacobian.gramian.shape[0];
+  if (m > 0 && !weighting.hasHooks()) {
+    const values = jacobian.gramianValues;
+    const rows = Array.from({ length: m }, (_, i) => Array.from(values.subarray(i * m, i * m + m)));
+    const weights = weighting.weightsOfValues(rows);
+    if (weights !== undefined) {
+      weighting.checkWeightValues(weights);
+      return weights;
+    }
+  }
+  const w = weighting.apply(jacobian.gramian);
+  try {
+    return Array.from(w.dataSync());
+  } finally {
+    w.dispose();
   }
 }
 

@@ -246,6 +246,8 @@ function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor, withBias: boolean)
 export interface TaskJacobian {
   /** `J Jᵀ`, [m, m]. */
   gramian: tf.Tensor2D;
+  /** Its values, m × m row-major, exactly symmetric. */
+  gramianValues: Float32Array;
   /**
    * `Σᵢ wᵢ · (row i of J)`, split per weight of the plan's `shared` and shaped like each; the caller
    * owns the result.
@@ -300,10 +302,12 @@ export function taskJacobian(
     if (blocks.length === 0) return tf.zeros([m, m]);
     return blocks.length === 1 ? blocks[0] : tf.addN(blocks);
   });
-  const gramian = tf.tensor2d(symmetrized(sum.dataSync(), m), [m, m]);
+  const gramianValues = symmetrized(sum.dataSync(), m);
+  const gramian = tf.tensor2d(gramianValues, [m, m]);
   sum.dispose();
   return {
     gramian,
+    gramianValues,
     combine: (weights) =>
       tf.tidy(() => {
         // Σᵢ wᵢ Δᵢ as one product with the flattened rows: a broadcast product and a sum over the

@@ -358,6 +358,26 @@ describe('mtlGrads and mtlBackward on the layered-Gramian path', () => {
     return aggregator;
   }
 
+  it('mtlGrads runs the hooks of the Gramian weighting (through apply) and honours their output', () => {
+    const model = twoHeadModel();
+    const aggregator = new UPGrad();
+    let calls = 0;
+    const handle = aggregator.gramianWeighting.registerForwardHook((_w, _args, weights) => {
+      calls++;
+      return tf.mul(weights, 2) as tf.Tensor1D;
+    });
+    const plain = mtlGrads(model.fn, { aggregator: new UPGrad() });
+    const hooked = mtlGrads(model.fn, { aggregator });
+    try {
+      expect(calls).toBe(1);
+      hooked.weights!.forEach((w, i) => expect(w).toBeCloseTo(2 * plain.weights![i], 5));
+    } finally {
+      handle.remove();
+      tf.dispose([plain.losses, plain.grads, hooked.losses, hooked.grads]);
+      model.dispose();
+    }
+  });
+
   it.each([
     ['UPGrad', () => new UPGrad()],
     ['MGDA', () => new MGDA()],
