@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ROW_COMBINATIONS, ROW_GRAMIAN, wasmRowProductsReady } from './backend/wasm_row_products';
+import { reshaped } from './tensor_shapes';
 
 /**
  * Up to this many combinations, or Gramian rows, the wasm backend's own loops beat its product
@@ -26,47 +27,16 @@ const LOOP_MAX_ROWS = { combinations: 32, gramian: 256 };
  * ```
  */
 export function rowCombinations(coefficients: tf.Tensor2D, matrix: tf.Tensor2D): tf.Tensor2D {
-  const [k, m] = coefficients.shape;
-  if (
-    k <= LOOP_MAX_ROWS.combinations &&
-    matrix.shape[0] === m &&
-    float32(coefficients, matrix) &&
-    wasmRowProductsReady()
-  ) {
-    return tf.engine().runKernel(ROW_COMBINATIONS, { coefficients, matrix }, {}) as tf.Tensor2D;
-  }
-  return tf.matMul(coefficients, matrix);
-}
-
-/**
- * `a · bᵀ` of two [m, n] matrices, [m, m]: the Gramian `A Aᵀ` of the rows of `a` when `b` is
- * omitted (or is `a`), else their cross products. Same values as `tf.matMul(a, b, false, true)`;
- * on wasm, a SIMD loop over both in place (see {@link rowCombinations}), half of it for `A Aᵀ`.
- *
- * @example
- * ```ts
- * rowGramian(tf.tensor2d([[1, 2], [3, 4]])); // [[5, 11], [11, 25]]
- * ```
- */
-export function rowGramian(a: tf.Tensor2D, b: tf.Tensor2D = a): tf.Tensor2D {
-  if (
-    a.shape[0] <= LOOP_MAX_ROWS.gramian &&
-    tf.util.arraysEqual(a.shape, b.shape) &&
-    float32(a, b) &&
-    wasmRowProductsReady()
-  ) {
-    return tf.engine().runKernel(ROW_GRAMIAN, { a, b }, {}) as tf.Tensor2D;
-  }
-  return tf.matMul(a, b, false, true);
-}
-
-function float32(...tensors: tf.Tensor[]): boolean {
-  return tensors.every((t) => t.dtype === 'float32');
+  if (matrix.shape[0] !== coefficients.shape[1]) return tf.matMul(coefficients, matrix);
+  return combinations(coefficients, matrix, [
+    coefficients.shape[0],
+    matrix.shape[1],
+  ]) as tf.Tensor2D;
 }
 
 /**
  * `Σᵢ weights[i] · rows[i]`: the weighted sum of the rows of `rows` ([m, ...shape]), shaped like
- * one row. See {@link rowCombinations} for why this is not a plain product.
+ * one row; `weights` has m entries ([m] or [1, m]). See {@link rowCombinations} for why this is not a plain product.
  *
  * @example
  * ```ts
@@ -74,17 +44,62 @@ function float32(...tensors: tf.Tensor[]): boolean {
  * ```
  */
 export function weightedRowSum(
-  weights: ArrayLike<number> | tf.Tensor1D,
+  weights: ArrayLike<number> | tf.Tensor1D | tf.Tensor2D,
   rows: tf.Tensor,
 ): tf.Tensor {
   return tf.tidy(() => {
     const m = rows.shape[0];
     const coefficients =
       weights instanceof tf.Tensor
-        ? tf.reshape(weights, [1, m])
+        ? reshaped(weights, [1, m])
         : tf.tensor2d(Array.from(weights), [1, m]);
-    const flat = rows.rank === 2 ? (rows as tf.Tensor2D) : tf.reshape(rows, [m, -1]);
-    const sum = rowCombinations(coefficients as tf.Tensor2D, flat as tf.Tensor2D);
-    return tf.reshape(sum, rows.shape.slice(1));
+    return combinations(coefficients as tf.Tensor2D, rows, rows.shape.slice(1));
   });
+}
+
+/** `coefficients · rows` with `rows` read as [m, rest], shaped `outShape`. */
+function combinations(coefficients: tf.Tensor2D, rows: tf.Tensor, outShape: number[]): tf.Tensor {
+  const [k, m] = coefficients.shape;
+  if (k <= LOOP_MAX_ROWS.combinations && float32(coefficients, rows) && wasmRowProductsReady()) {
+    // The kernel reads `rows` flat: no reshape kernels around it.
+    return tf
+      .engine()
+      .runKernel(ROW_COMBINATIONS, { coefficients, matrix: rows }, { outShape }) as tf.Tensor;
+  }
+  return tf.tidy(() =>
+    tf.reshape(tf.matMul(coefficients, tf.reshape(rows, [m, -1]) as tf.Tensor2D), outShape),
+  );
+}
+
+/**
+ * `A · Bᵀ` of `a` and `b` read as [m, n] matrices (`m` rows, `a.shape[0]` by default; any shapes
+ * of m × n entries), [m, m]: the Gramian `A Aᵀ` of the rows of `a` when `b` is omitted (or is
+ * `a`), else their cross products. Same values as `tf.matMul(a, b, false, true)` of the reshaped
+ * operands; on wasm, a SIMD loop over both in place (see {@link rowCombinations}), half of it for
+ * `A Aᵀ`.
+ *
+ * @example
+ * ```ts
+ * rowGramian(tf.tensor2d([[1, 2], [3, 4]])); // [[5, 11], [11, 25]]
+ * rowGramian(tf.tensor1d([1, 2, 3, 4]), undefined, 2); // the same
+ * ```
+ */
+export function rowGramian(a: tf.Tensor, b: tf.Tensor = a, m: number = a.shape[0]): tf.Tensor2D {
+  if (
+    m <= LOOP_MAX_ROWS.gramian &&
+    a.size === b.size &&
+    a.size % m === 0 &&
+    float32(a, b) &&
+    wasmRowProductsReady()
+  ) {
+    return tf.engine().runKernel(ROW_GRAMIAN, { a, b }, { rows: m }) as tf.Tensor2D;
+  }
+  return tf.tidy(() => {
+    const flatA = tf.reshape(a, [m, -1]) as tf.Tensor2D;
+    return tf.matMul(flatA, b === a ? flatA : tf.reshape(b, [m, -1]), false, true);
+  });
+}
+
+function float32(...tensors: tf.Tensor[]): boolean {
+  return tensors.every((t) => t.dtype === 'float32');
 }

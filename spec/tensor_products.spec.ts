@@ -21,6 +21,18 @@ function deviations(seed: number): number[] {
         tf.reshape(tf.matMul(tf.tensor2d([w]), tf.reshape(perTask, [6, -1])), [7, 43]),
       ],
       [weightedRowSum(tf.tensor1d(w), a), tf.reshape(tf.matMul(tf.tensor2d([w]), a), [301])],
+      // Rows read from a tensor of another shape: [6, 7, 43] as 6 rows, and as 42 rows.
+      [
+        rowGramian(perTask),
+        tf.matMul(tf.reshape(perTask, [6, -1]), tf.reshape(perTask, [6, -1]), false, true),
+      ],
+      [
+        rowGramian(perTask, tf.mul(perTask, 2), 42),
+        tf.mul(
+          tf.matMul(tf.reshape(perTask, [42, 43]), tf.reshape(perTask, [42, 43]), false, true),
+          2,
+        ),
+      ],
     ];
     return pairs.map(([actual, expected]) => {
       expect(actual.shape).toEqual(expected.shape);

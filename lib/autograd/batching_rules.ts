@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TapeNode } from './tfjs_internals';
+import { reshaped } from '../tensor_shapes';
 import {
   axesOf,
   expandTo,
@@ -42,7 +43,7 @@ export { savedInput, unbroadcast, type BatchingRule } from './batching_rules/com
 const structural: Record<string, BatchingRule> = {
   Reshape: (node, dys, _names, k) => {
     const dy = only(node, dys);
-    return dy && { x: tf.reshape(dy, [k, ...node.inputs.x.shape]) };
+    return dy && { x: reshaped(dy, [k, ...node.inputs.x.shape]) };
   },
   // tfjs passes dy through a cast unchanged, whatever the dtypes (an int index cast to float).
   Cast: (node, dys) => {
@@ -289,7 +290,7 @@ function matMulGradients(
         : tf.reshape(dA, [k, ...a.shape]);
     } else {
       const grad = tA ? tf.matMul(b, dy, tB, true) : tf.matMul(dy, b, false, !tB);
-      out[keys[0]] = tf.reshape(grad, [k, ...a.shape]);
+      out[keys[0]] = reshaped(grad, [k, ...a.shape]);
     }
   }
   if (names.includes(keys[1])) {
@@ -304,7 +305,7 @@ function matMulGradients(
       out[keys[1]] = tf.transpose(tf.reshape(dB, [dB.shape[0], k, N]), [1, 0, 2]);
     } else {
       const grad = tB ? tf.matMul(dy, a, true, tA) : tf.matMul(a, dy, !tA, false);
-      out[keys[1]] = tf.reshape(grad, [k, ...b.shape]);
+      out[keys[1]] = reshaped(grad, [k, ...b.shape]);
     }
   }
   return out;

@@ -7,7 +7,7 @@
  * r and s with respect to the layer's weight. Summing the rules of every weight gives JJᵀ.
  */
 import * as tf from '@tensorflow/tfjs';
-import { reshaped, transposed } from '../tensor_shapes';
+import { transposed } from '../tensor_shapes';
 import { rowGramian } from '../tensor_products';
 
 /**
@@ -50,7 +50,7 @@ export function denseKernelGramian(
  */
 export function rowGradientGramian(rowGradients: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => {
-    return rowGramian(reshaped(rowGradients, [rowGradients.shape[0], -1]) as tf.Tensor2D);
+    return rowGramian(rowGradients);
   });
 }
 

@@ -231,14 +231,10 @@ function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor, withBias: boolean)
     // ⟨Δᵢ, KΔⱼ⟩ = ⟨Δᵢᵀ, ΔⱼᵀK⟩ with the symmetric K = AAᵀ.
     const kernel = rowGramian(inputs);
     const timesKernel = tf.matMul(transposed, withBias ? tf.add(kernel, 1) : kernel);
-    return rowGramian(
-      tf.reshape(transposed, [m, k * rows]) as tf.Tensor2D,
-      tf.reshape(timesKernel, [m, k * rows]) as tf.Tensor2D,
-    );
+    return rowGramian(transposed, timesKernel, m);
   }
   // Task i's row is AᵀΔᵢ; its transpose ΔᵢᵀA holds the same entries, which is all a Gramian sees.
-  const explicitRows = tf.reshape(tf.matMul(transposed, inputs), [m, k * d]) as tf.Tensor2D;
-  const block = rowGramian(explicitRows);
+  const block = rowGramian(tf.matMul(transposed, inputs), undefined, m);
   return withBias ? (tf.add(block, biasGramian(deltas)) as tf.Tensor2D) : block;
 }
 
@@ -312,7 +308,7 @@ export function taskJacobian(
       tf.tidy(() => {
         // Σᵢ wᵢ Δᵢ as one product with the flattened rows: a broadcast product and a sum over the
         // task axis would cost a transposition of the whole tensor on wasm.
-        const w = tf.tensor1d(weights);
+        const w = tf.tensor2d([weights]);
         const weightedSum = (perTask: tf.Tensor) => weightedRowSum(w, perTask);
         const gradients = new Map<tf.Variable, tf.Tensor>();
         const seeds = new Map<tf.Tensor, tf.Tensor>();

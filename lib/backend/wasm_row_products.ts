@@ -31,9 +31,14 @@ import {
 } from '../wasm/assembler';
 import type { KernelArgs, TensorInfo } from './wasm_kernels';
 
-/** `A Bᵀ` of `a`, `b` ([m, n] each): [m, m]. */
+/**
+ * `A Bᵀ`, [m, m], of `a` and `b` read as [m, n] (attribute `rows`: m; any shapes of m·n entries).
+ */
 export const ROW_GRAMIAN = 'TfjsJdRowGramian';
-/** `C · M` of `coefficients` ([k, m]) and `matrix` ([m, n]): [k, n]. */
+/**
+ * `C · M` of `coefficients` ([k, m]) and `matrix` read as [m, n] (any shape of m·n entries),
+ * shaped `outShape` (an attribute, of k·n entries).
+ */
 export const ROW_COMBINATIONS = 'TfjsJdRowCombinations';
 
 /** The module's functions (byte addresses in the backend's memory, sizes in entries). */
@@ -83,7 +88,7 @@ function loopsOf(backend: WasmBackend): Exports | null {
  * @example
  * ```ts
  * if (wasmRowProductsReady()) {
- *   const gramian = tf.engine().runKernel(ROW_GRAMIAN, { a: rows, b: rows }, {}) as tf.Tensor2D;
+ *   const gramian = tf.engine().runKernel(ROW_GRAMIAN, { a, b: a }, { rows: 4 }); // a: [4, n]
  * }
  * ```
  */
@@ -110,8 +115,9 @@ function register(): void {
     backendName: 'wasm',
     kernelFunc: (args: KernelArgs) => {
       const { a, b } = args.inputs as unknown as { a: TensorInfo; b: TensorInfo };
+      const { rows: m } = args.attrs as unknown as { rows: number };
       const backend = args.backend as unknown as WasmBackend;
-      const [m, n] = a.shape;
+      const n = tf.util.sizeFromShape(a.shape) / m;
       const out = backend.makeOutput([m, m], 'float32');
       const symmetric = a.dataId === b.dataId ? 1 : 0;
       loopsOf(backend)!.gramian(
@@ -133,10 +139,11 @@ function register(): void {
         coefficients: TensorInfo;
         matrix: TensorInfo;
       };
+      const { outShape } = args.attrs as unknown as { outShape: number[] };
       const backend = args.backend as unknown as WasmBackend;
       const [k, m] = coefficients.shape;
-      const n = matrix.shape[1];
-      const out = backend.makeOutput([k, n], 'float32');
+      const n = tf.util.sizeFromShape(matrix.shape) / m;
+      const out = backend.makeOutput(outShape, 'float32');
       const loops = loopsOf(backend)!;
       const [at, weights, rows] = [out, coefficients, matrix].map((t) => addressOf(backend, t));
       for (let r = 0; r < k; r++) loops.combine(at + 4 * r * n, rows, weights + 4 * r * m, m, n);
@@ -146,11 +153,13 @@ function register(): void {
   tf.registerGradient({
     kernelName: ROW_GRAMIAN,
     inputsToSave: ['a', 'b'],
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const [a, b] = saved;
+      const { rows } = attrs as unknown as { rows: number };
+      const flat = (t: tf.Tensor) => tf.reshape(t, [rows, -1]);
       return {
-        a: () => tf.matMul(dy as tf.Tensor, b),
-        b: () => tf.matMul(dy as tf.Tensor, a, true, false),
+        a: () => tf.reshape(tf.matMul(dy as tf.Tensor, flat(b)), a.shape),
+        b: () => tf.reshape(tf.matMul(dy as tf.Tensor, flat(a), true, false), b.shape),
       };
     },
   });
@@ -159,9 +168,11 @@ function register(): void {
     inputsToSave: ['coefficients', 'matrix'],
     gradFunc: (dy, saved) => {
       const [coefficients, matrix] = saved;
+      const [k, m] = coefficients.shape;
+      const flatDy = () => tf.reshape(dy as tf.Tensor, [k, -1]);
       return {
-        coefficients: () => tf.matMul(dy as tf.Tensor, matrix, false, true),
-        matrix: () => tf.matMul(coefficients, dy as tf.Tensor, true, false),
+        coefficients: () => tf.matMul(flatDy(), tf.reshape(matrix, [m, -1]), false, true),
+        matrix: () => tf.reshape(tf.matMul(coefficients, flatDy(), true, false), matrix.shape),
       };
     },
   });

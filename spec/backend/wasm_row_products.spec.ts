@@ -40,12 +40,12 @@ function byMatMul(m: number, n: number, seed: number): number[][] {
 function byKernels(m: number, n: number, seed: number): number[][] {
   return tf.tidy(() => {
     const { a, b, c } = operands(m, n, seed);
-    const run = (name: string, inputs: tf.NamedTensorMap) =>
-      tf.engine().runKernel(name, inputs, {}) as tf.Tensor;
+    const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+      tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
     return [
-      run(ROW_GRAMIAN, { a, b }),
-      run(ROW_GRAMIAN, { a, b: a }),
-      run(ROW_COMBINATIONS, { coefficients: c, matrix: a }),
+      run(ROW_GRAMIAN, { a, b }, { rows: m }),
+      run(ROW_GRAMIAN, { a, b: a }, { rows: m }),
+      run(ROW_COMBINATIONS, { coefficients: c, matrix: a }, { outShape: [3, n] }),
     ].map((t) => Array.from(t.dataSync()));
   });
 }
@@ -80,7 +80,7 @@ describe('the wasm row-product kernels', () => {
     await tf.setBackend('wasm');
     expect(wasmRowProductsReady()).toBe(true);
     const a = tf.randomNormal([7, 333], 0, 1, 'float32', 3) as tf.Tensor2D;
-    const g = tf.engine().runKernel(ROW_GRAMIAN, { a, b: a }, {}) as tf.Tensor2D;
+    const g = tf.engine().runKernel(ROW_GRAMIAN, { a, b: a }, { rows: 7 }) as tf.Tensor2D;
     const values = g.arraySync();
     for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) expect(values[i][j]).toBe(values[j][i]);
     tf.dispose([a, g]);
@@ -94,13 +94,17 @@ describe('the wasm row-product kernels', () => {
         const kernels = wasmRowProductsReady();
         const gramian = (x: tf.Tensor, y: tf.Tensor) =>
           kernels
-            ? (tf.engine().runKernel(ROW_GRAMIAN, { a: x, b: y }, {}) as tf.Tensor)
+            ? (tf.engine().runKernel(ROW_GRAMIAN, { a: x, b: y }, { rows: 3 }) as tf.Tensor)
             : tf.matMul(x, y, false, true);
         const combinations = (x: tf.Tensor, y: tf.Tensor) =>
           kernels
-            ? (tf
-                .engine()
-                .runKernel(ROW_COMBINATIONS, { coefficients: x, matrix: y }, {}) as tf.Tensor)
+            ? (tf.engine().runKernel(
+                ROW_COMBINATIONS,
+                { coefficients: x, matrix: y },
+                {
+                  outShape: [3, 10],
+                },
+              ) as tf.Tensor)
             : tf.matMul(x, y);
         const weights = tf.randomNormal([3, 3], 0, 1, 'float32', 8);
         const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>

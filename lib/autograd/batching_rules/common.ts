@@ -3,6 +3,7 @@
  * values among the node's saved tensors, and the axis arithmetic of a leading batch of k rows.
  */
 import * as tf from '@tensorflow/tfjs';
+import { reshaped } from '../../tensor_shapes';
 import type { TapeNode } from '../tfjs_internals';
 
 /**
@@ -111,13 +112,13 @@ export function unbroadcast(dy: tf.Tensor, shape: number[]): tf.Tensor {
     if (j < lead || (shape[j - lead] === 1 && size !== 1)) axes.push(j + 1);
   });
   const summed = axes.length > 0 ? tf.sum(dy, axes) : dy;
-  return tf.reshape(summed, [dy.shape[0], ...shape]);
+  return reshaped(summed, [dy.shape[0], ...shape]);
 }
 
 /** `dy` of a reduction over `axes` of an input of `shape`, with the reduced axes put back as 1. */
 export function unreduce(dy: tf.Tensor, shape: number[], axes: number[]): tf.Tensor {
   const kept = shape.map((size, j) => (axes.includes(j) ? 1 : size));
-  return tf.reshape(dy, [dy.shape[0], ...kept]);
+  return reshaped(dy, [dy.shape[0], ...kept]);
 }
 
 /** The batched gradient of the only output of `node`, if one reached it. */
