@@ -60,15 +60,21 @@ export function weightedRowSum(
 /** `coefficients · rows` with `rows` read as [m, rest], shaped `outShape`. */
 function combinations(coefficients: tf.Tensor2D, rows: tf.Tensor, outShape: number[]): tf.Tensor {
   const [k, m] = coefficients.shape;
-  if (k <= LOOP_MAX_ROWS.combinations && float32(coefficients, rows) && wasmRowProductsReady()) {
+  if (
+    k <= LOOP_MAX_ROWS.combinations &&
+    coefficients.size > 0 &&
+    rows.size > 0 &&
+    float32(coefficients, rows) &&
+    wasmRowProductsReady()
+  ) {
     // The kernel reads `rows` flat: no reshape kernels around it.
     return tf
       .engine()
       .runKernel(ROW_COMBINATIONS, { coefficients, matrix: rows }, { outShape }) as tf.Tensor;
   }
-  return tf.tidy(() =>
-    tf.reshape(tf.matMul(coefficients, tf.reshape(rows, [m, -1]) as tf.Tensor2D), outShape),
-  );
+  // tfjs-wasm leaves a product over an empty inner dimension uninitialized: the sum of no rows.
+  if (m === 0) return tf.zeros(outShape);
+  return tf.tidy(() => reshaped(tf.matMul(coefficients, asRows(rows, m)), outShape));
 }
 
 /**
@@ -87,6 +93,7 @@ function combinations(coefficients: tf.Tensor2D, rows: tf.Tensor, outShape: numb
 export function rowGramian(a: tf.Tensor, b: tf.Tensor = a, m: number = a.shape[0]): tf.Tensor2D {
   if (
     m <= LOOP_MAX_ROWS.gramian &&
+    a.size > 0 &&
     a.size === b.size &&
     a.size % m === 0 &&
     float32(a, b) &&
@@ -94,10 +101,17 @@ export function rowGramian(a: tf.Tensor, b: tf.Tensor = a, m: number = a.shape[0
   ) {
     return tf.engine().runKernel(ROW_GRAMIAN, { a, b }, { rows: m }) as tf.Tensor2D;
   }
+  if (a.size === 0) return tf.zeros([m, m]); // see combinations: no columns, no products
   return tf.tidy(() => {
-    const flatA = tf.reshape(a, [m, -1]) as tf.Tensor2D;
-    return tf.matMul(flatA, b === a ? flatA : tf.reshape(b, [m, -1]), false, true);
+    const flatA = asRows(a, m);
+    return tf.matMul(flatA, b === a ? flatA : asRows(b, m), false, true);
   });
+}
+
+/** `t` read as a matrix of `m` rows (of `t.shape[1..]` flattened when there are no rows). */
+function asRows(t: tf.Tensor, m: number): tf.Tensor2D {
+  const columns = m > 0 ? t.size / m : tf.util.sizeFromShape(t.shape.slice(1));
+  return reshaped(t, [m, columns]) as tf.Tensor2D;
 }
 
 function float32(...tensors: tf.Tensor[]): boolean {

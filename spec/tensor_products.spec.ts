@@ -60,6 +60,19 @@ describe('row products', () => {
     await tf.setBackend('cpu');
   });
 
+  it('handle matrices with no rows or no columns on wasm as tfjs does', async () => {
+    await tf.setBackend('wasm');
+    const none = tf.zeros([0, 5]) as tf.Tensor2D;
+    const empty = tf.zeros([3, 0]) as tf.Tensor2D;
+    expect(rowGramian(none).shape).toEqual([0, 0]);
+    expect(Array.from(rowGramian(empty).dataSync())).toEqual(new Array(9).fill(0));
+    expect(Array.from(weightedRowSum(tf.zeros([0]) as tf.Tensor1D, none).dataSync())).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
+    expect(rowCombinations(tf.ones([2, 3]) as tf.Tensor2D, empty).shape).toEqual([2, 0]);
+    await tf.setBackend('cpu');
+  });
+
   it('run the kernels of tfjs-jd on wasm for few rows only', async () => {
     await tf.setBackend('wasm');
     const names = async (f: () => tf.Tensor) =>
