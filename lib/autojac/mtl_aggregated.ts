@@ -10,6 +10,7 @@ import { aggregateJacobians, canUseGramianSum, throwNonFinite } from './aggregat
 import { headPasses, mtlJacobian, resolveMtlInputs, type MtlInputs } from './mtl_jacobian';
 import { planTaskGramian, taskJacobian, type TaskJacobian } from './task_gramian';
 import type { Weighting } from '../aggregation/weighting_bases';
+import { rowsOf } from '../linalg/matrix';
 
 /** Task gradients and the aggregated gradients of the shared parameters. */
 export interface MtlAggregated {
@@ -73,9 +74,7 @@ export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAgg
 function gramianWeights(weighting: Weighting, jacobian: TaskJacobian): number[] {
   const m = jacobian.gramian.shape[0];
   if (m > 0 && !weighting.hasHooks()) {
-    const values = jacobian.gramianValues;
-    const rows = Array.from({ length: m }, (_, i) => Array.from(values.subarray(i * m, i * m + m)));
-    const weights = weighting.weightsOfValues(rows);
+    const weights = weighting.weightsOfValues(rowsOf(jacobian.gramianValues, m, m));
     if (weights !== undefined) {
       weighting.checkWeightValues(weights);
       return weights;

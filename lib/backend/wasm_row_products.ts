@@ -20,14 +20,11 @@ import {
   Code,
   F32,
   I32,
-  MODULE_HEADER,
   V128,
   compileModule,
-  name,
-  section,
-  unsigned,
-  vector,
   type WebAssemblyApi,
+  moduleOverImportedMemory,
+  vector,
 } from '../wasm/assembler';
 import type { KernelArgs, TensorInfo } from './wasm_kernels';
 
@@ -386,20 +383,8 @@ function combineBody(): number[] {
 
 /** The module: its two functions over the imported memory of the wasm backend. */
 function assemble(): number[] {
-  const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
-  const types = [5, 6].map((count) => [0x60, ...i32s(count), ...vector([])]);
-  return [
-    ...MODULE_HEADER,
-    ...section(1, vector(types)),
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[1], [0]])),
-    ...section(
-      7,
-      vector(['gramian', 'combine'].map((text, index) => [...name(text), 0x00, index])),
-    ),
-    ...section(
-      10,
-      vector([gramianBody(), combineBody()].map((b) => [...unsigned(b.length), ...b])),
-    ),
-  ];
+  return moduleOverImportedMemory([
+    { name: 'gramian', params: 6, body: gramianBody() },
+    { name: 'combine', params: 5, body: combineBody() },
+  ]);
 }

@@ -17,14 +17,11 @@ import {
   Code,
   F64,
   I32,
-  MODULE_HEADER,
   V128,
   compileModule,
-  name,
-  section,
-  unsigned,
-  vector,
   type WebAssemblyApi,
+  moduleOverImportedMemory,
+  vector,
 } from '../wasm/assembler';
 
 /**
@@ -861,27 +858,13 @@ function gramLowerBody(): number[] {
 
 /** The module: its functions over an imported memory. */
 function assemble(): number[] {
-  const bodies = [
-    blockBody(4),
-    blockBody(1),
-    solveBody(),
-    gatherRowsBody(),
-    addRowsBody(),
-    lowerInverseBody(),
-    gramLowerBody(),
-  ];
-  const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
-  const types = [
-    ...[3, 4, 6].map((count) => [0x60, ...i32s(count), ...vector([])]),
-    [0x60, ...i32s(3), ...i32s(1)],
-  ];
-  const names = ['block4', 'block1', 'solve', 'gatherRows', 'addRows', 'lowerInverse', 'gramLower'];
-  return [
-    ...MODULE_HEADER,
-    ...section(1, vector(types)),
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vector([[3], [3], [1], [2], [2], [0], [0]])),
-    ...section(7, vector(names.map((text, index) => [...name(text), 0x00, index]))),
-    ...section(10, vector(bodies.map((body) => [...unsigned(body.length), ...body]))),
-  ];
+  return moduleOverImportedMemory([
+    { name: 'block4', params: 3, returnsI32: true, body: blockBody(4) },
+    { name: 'block1', params: 3, returnsI32: true, body: blockBody(1) },
+    { name: 'solve', params: 4, body: solveBody() },
+    { name: 'gatherRows', params: 6, body: gatherRowsBody() },
+    { name: 'addRows', params: 6, body: addRowsBody() },
+    { name: 'lowerInverse', params: 3, body: lowerInverseBody() },
+    { name: 'gramLower', params: 3, body: gramLowerBody() },
+  ]);
 }

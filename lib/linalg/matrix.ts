@@ -10,9 +10,13 @@ export type Matrix64 = number[][];
 /** Downloads a rank-2 tensor (one `dataSync`) into float64 rows. */
 export function toMatrix64(tensor: tf.Tensor2D): Matrix64 {
   const [rows, cols] = tensor.shape;
-  const data = tensor.dataSync();
+  return rowsOf(tensor.dataSync() as Float32Array, rows, cols);
+}
+
+/** The `rows × cols` row-major `values` as float64 rows. */
+export function rowsOf(values: Float32Array | Float64Array, rows: number, cols: number): Matrix64 {
   return Array.from({ length: rows }, (_, i) =>
-    Array.from(data.subarray(i * cols, (i + 1) * cols)),
+    Array.from(values.subarray(i * cols, (i + 1) * cols)),
   );
 }
 

@@ -29,10 +29,46 @@ export function compileModule(bytes: number[]): { api: WebAssemblyApi; module: o
 }
 
 /** The 8 bytes every module starts with: the magic number and version 1. */
-export const MODULE_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+const MODULE_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/** A function of a module: exported under `name`, with `params` i32 parameters. */
+export interface ModuleFunction {
+  name: string;
+  params: number;
+  /** True when it returns one i32; else it returns nothing. */
+  returnsI32?: boolean;
+  /** Its locals and instructions, as the code section wants them. */
+  body: number[];
+}
+
+/**
+ * The bytes of a module of `functions`, each exported under its name, working on a memory the
+ * instantiator passes as `env.memory` (of any size, growable).
+ */
+export function moduleOverImportedMemory(functions: ModuleFunction[]): number[] {
+  const signatures: string[] = [];
+  const typeIndex = functions.map(({ params, returnsI32 }) => {
+    const key = `${params} ${returnsI32 === true ? 1 : 0}`;
+    if (!signatures.includes(key)) signatures.push(key);
+    return signatures.indexOf(key);
+  });
+  const i32s = (count: number) => vector(new Array<number[]>(count).fill([I32]));
+  const types = signatures.map((key) => {
+    const [params, results] = key.split(' ').map(Number);
+    return [0x60, ...i32s(params), ...i32s(results)];
+  });
+  return [
+    ...MODULE_HEADER,
+    ...section(1, vector(types)),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vector(typeIndex.map((index) => [index]))),
+    ...section(7, vector(functions.map((f, index) => [...name(f.name), 0x00, index]))),
+    ...section(10, vector(functions.map(({ body }) => [...unsigned(body.length), ...body]))),
+  ];
+}
 
 /** Unsigned LEB128, the integer encoding of the WebAssembly binary format. */
-export function unsigned(value: number): number[] {
+function unsigned(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;
@@ -44,7 +80,7 @@ export function unsigned(value: number): number[] {
 }
 
 /** Signed LEB128 (for `i32.const`). */
-export function signed(value: number): number[] {
+function signed(value: number): number[] {
   const out: number[] = [];
   for (;;) {
     const byte = value & 0x7f;
@@ -62,11 +98,11 @@ export function vector(items: number[][]): number[] {
   return [...unsigned(items.length), ...items.flat()];
 }
 
-export function section(id: number, content: number[]): number[] {
+function section(id: number, content: number[]): number[] {
   return [id, ...unsigned(content.length), ...content];
 }
 
-export function name(text: string): number[] {
+function name(text: string): number[] {
   return vector(Array.from(text, (c) => [c.charCodeAt(0)]));
 }
 
