@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ROW_COMBINATIONS, ROW_GRAMIAN, wasmRowProductsReady } from './backend/wasm_row_products';
 import { reshaped } from './tensor_shapes';
+import { isTensor } from './tfjs_guards';
 
 /**
  * Up to this many combinations, or Gramian rows, the wasm backend's own loops beat its product
@@ -49,10 +50,9 @@ export function weightedRowSum(
 ): tf.Tensor {
   return tf.tidy(() => {
     const m = rows.shape[0];
-    const coefficients =
-      weights instanceof tf.Tensor
-        ? reshaped(weights, [1, m])
-        : tf.tensor2d(Array.from(weights), [1, m]);
+    const coefficients = isTensor(weights)
+      ? reshaped(weights, [1, m])
+      : tf.tensor2d(Array.from(weights), [1, m]);
     return combinations(coefficients as tf.Tensor2D, rows, rows.shape.slice(1));
   });
 }
