@@ -87,6 +87,8 @@ async function main() {
     history,
     engine: engineGramianShape(),
     kernelFixes: tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined,
+    // Registered by the first Gramian on wasm once its SIMD loops link to the backend's memory.
+    rowProducts: tf.getKernel('TfjsJdRowGramian', 'wasm') !== undefined,
     hasProcess: typeof globalThis.process !== 'undefined',
     tfjs: tf.version.tfjs,
   };

@@ -123,8 +123,10 @@ try {
     const result = await runPage(backend);
     assert.equal(result.backend, backend);
     assert.equal(result.choice.backend, backend);
-    if (backend === 'wasm')
+    if (backend === 'wasm') {
       assert.ok(result.kernelFixes, 'wasm: the kernel fixes are not installed');
+      assert.ok(result.rowProducts, 'wasm: the row-product loops did not link to its memory');
+    }
     rows.push({ page: backend, backend: result.backend, losses: checkTraining(backend, result) });
   }
   const fastest = await runPage('fastest');
