@@ -6,7 +6,7 @@ import { guardNonDifferentiable } from '../autograd/non_differentiable';
 import { HookedModule } from '../hooks';
 import { computeGramian } from '../linalg/gramian';
 import { checkIsMatrix, checkIsWeighting, hasNoRows, type Weighting } from './weighting_bases';
-import { rowCombinations } from '../tensor_products';
+import { weightedRowSum } from '../tensor_products';
 
 /**
  * Aggregates an `m × n` matrix (a Jacobian: one row per objective) into a vector of `n` values: the
@@ -219,9 +219,7 @@ function finiteGramian(matrix: tf.Tensor2D): tf.Tensor2D {
 
 /** `wᵀ J`: the weighted sum of the rows of `matrix`. */
 export function combine(matrix: tf.Tensor2D, weights: tf.Tensor1D): tf.Tensor1D {
-  return tf.tidy(
-    () => rowCombinations(weights.reshape([1, -1]), matrix).reshape([-1]) as tf.Tensor1D,
-  );
+  return weightedRowSum(weights, matrix) as tf.Tensor1D;
 }
 
 /** Throws an `InvalidArgumentError` naming `argument` if `tensor` has a NaN or infinite entry. */

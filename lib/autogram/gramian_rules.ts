@@ -49,9 +49,7 @@ export function denseKernelGramian(
  * ```
  */
 export function rowGradientGramian(rowGradients: tf.Tensor): tf.Tensor2D {
-  return tf.tidy(() => {
-    return rowGramian(rowGradients);
-  });
+  return rowGramian(rowGradients);
 }
 
 /**

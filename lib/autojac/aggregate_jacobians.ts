@@ -11,7 +11,7 @@ import {
 } from '../aggregation/aggregator_bases';
 import { isLossAware } from '../aggregation/loss_aware';
 import { NumericalError } from '../errors';
-import { rowCombinations, rowGramian } from '../tensor_products';
+import { rowGramian, weightedRowSum } from '../tensor_products';
 
 /** The gradients, shaped like the variables, and the weights when the aggregator uses some. */
 export interface AggregatedJacobians {
@@ -63,9 +63,7 @@ export function aggregateJacobians(
         if (!isAllFinite(gramian)) throwNonFinite();
         const weights = aggregator.gramianWeighting.apply(gramian);
         const gradients = tf.tidy(() =>
-          matrices.map((j, i) =>
-            rowCombinations(weights.reshape([1, m]), j).reshape(jacobians[i].shape.slice(1)),
-          ),
+          jacobians.map((jacobian) => weightedRowSum(weights, jacobian)),
         );
         const values = Array.from(weights.dataSync());
         weights.dispose();

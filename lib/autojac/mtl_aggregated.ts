@@ -72,7 +72,7 @@ export function mtlAggregated(inputs: MtlInputs, aggregator: Aggregator): MtlAgg
  * JavaScript and has no hooks (see `Weighting.weightsOfValues`), else through `apply`.
  */
 function gramianWeights(weighting: Weighting, jacobian: TaskJacobian): number[] {
-  const m = jacobian.gramian.shape[0];
+  const { m } = jacobian;
   if (m > 0 && !weighting.hasHooks()) {
     const weights = weighting.weightsOfValues(rowsOf(jacobian.gramianValues, m, m));
     if (weights !== undefined) {

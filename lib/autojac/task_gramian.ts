@@ -240,10 +240,12 @@ function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor, withBias: boolean)
 
 /** The shared Jacobian, held as per-task output gradients and explicit rows. */
 export interface TaskJacobian {
-  /** `J Jᵀ`, [m, m]. */
-  gramian: tf.Tensor2D;
-  /** Its values, m × m row-major, exactly symmetric. */
-  gramianValues: Float32Array;
+  /** The number of tasks m. */
+  readonly m: number;
+  /** `J Jᵀ`, m × m row-major, exactly symmetric. */
+  readonly gramianValues: Float32Array;
+  /** The same as a tensor, [m, m], made at the first read (a weighting's `apply` needs one). */
+  readonly gramian: tf.Tensor2D;
   /**
    * `Σᵢ wᵢ · (row i of J)`, split per weight of the plan's `shared` and shaped like each; the caller
    * owns the result.
@@ -299,11 +301,15 @@ export function taskJacobian(
     return blocks.length === 1 ? blocks[0] : tf.addN(blocks);
   });
   const gramianValues = symmetrized(sum.dataSync(), m);
-  const gramian = tf.tensor2d(gramianValues, [m, m]);
   sum.dispose();
+  let gramian: tf.Tensor2D | undefined;
   return {
-    gramian,
+    m,
     gramianValues,
+    get gramian() {
+      gramian ??= tf.tensor2d(gramianValues, [m, m]);
+      return gramian;
+    },
     combine: (weights) =>
       tf.tidy(() => {
         // Σᵢ wᵢ Δᵢ as one product with the flattened rows: a broadcast product and a sum over the
@@ -337,7 +343,12 @@ export function taskJacobian(
         return plan.shared.map((v) => gradients.get(v) ?? tf.zerosLike(v));
       }),
     dispose: () =>
-      tf.dispose([gramian, ...deltas, ...siteRows.values(), ...(rows === null ? [] : [rows])]),
+      tf.dispose([
+        ...(gramian === undefined ? [] : [gramian]),
+        ...deltas,
+        ...siteRows.values(),
+        ...(rows === null ? [] : [rows]),
+      ]),
   };
 }
 
