@@ -7,7 +7,7 @@ import { isTensor } from './tfjs_guards';
  * Up to this many combinations, or Gramian rows, the wasm backend's own loops beat its product
  * (see `backend/wasm_row_products.ts`); past it, the product's speed pays for its packing.
  */
-const LOOP_MAX_ROWS = { combinations: 32, gramian: 256 };
+const LOOP_MAX_ROWS = { combinations: 32, blockCombinations: 256, gramian: 256 };
 
 /**
  * `coefficients · matrix`: k weighted sums of the m rows of `matrix` ([k, m] · [m, n] → [k, n]).
@@ -55,6 +55,48 @@ export function weightedRowSum(
       : tf.tensor2d(Array.from(weights), [1, m]);
     return combinations(coefficients as tf.Tensor2D, rows, rows.shape.slice(1));
   });
+}
+
+/**
+ * `coefficients · matrices[b]` for each matrix of a batch ([k, m] · [B, m, n] → [B, k, n]): the
+ * same k combinations of the rows of every matrix, as `tf.matMul(coefficients, matrices)` with the
+ * coefficients broadcast. On wasm, the loops of {@link rowCombinations} read the batch in place
+ * (for up to 256 combinations); a product would first pack each matrix.
+ *
+ * @example
+ * ```ts
+ * const perTask = tf.tensor3d([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]); // [2, 2, 2]
+ * blockRowCombinations(tf.tensor2d([[1, 1]]), perTask); // [[[4, 6]], [[12, 14]]]
+ * ```
+ */
+export function blockRowCombinations(
+  coefficients: tf.Tensor2D,
+  matrices: tf.Tensor3D,
+): tf.Tensor3D {
+  const [blocks, m, n] = matrices.shape;
+  const k = coefficients.shape[0];
+  if (
+    coefficients.shape[1] === m &&
+    k <= LOOP_MAX_ROWS.blockCombinations &&
+    coefficients.size > 0 &&
+    matrices.size > 0 &&
+    float32(coefficients, matrices) &&
+    wasmRowProductsReady()
+  ) {
+    return tf
+      .engine()
+      .runKernel(
+        ROW_COMBINATIONS,
+        { coefficients, matrix: matrices },
+        { outShape: [blocks, k, n], blocks },
+      ) as tf.Tensor3D;
+  }
+  if (m === 0) return tf.zeros([blocks, k, n]); // see combinations
+  // One product per matrix: tfjs-wasm runs a batched product with a broadcast operand through a
+  // scalar loop, several times slower than its 2-D products.
+  return tf.tidy(() =>
+    tf.stack(tf.unstack(matrices).map((matrix) => tf.matMul(coefficients, matrix))),
+  ) as tf.Tensor3D;
 }
 
 /** `coefficients · rows` with `rows` read as [m, rest], shaped `outShape`. */

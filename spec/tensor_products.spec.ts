@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { rowCombinations, rowGramian, weightedRowSum } from '../lib/tensor_products';
+import {
+  blockRowCombinations,
+  rowCombinations,
+  rowGramian,
+  weightedRowSum,
+} from '../lib/tensor_products';
 
 /** Each helper against tfjs's matMul on the current backend; the largest relative difference. */
 function deviations(seed: number): number[] {
@@ -21,6 +26,21 @@ function deviations(seed: number): number[] {
         tf.reshape(tf.matMul(tf.tensor2d([w]), tf.reshape(perTask, [6, -1])), [7, 43]),
       ],
       [weightedRowSum(tf.tensor1d(w), a), tf.reshape(tf.matMul(tf.tensor2d([w]), a), [301])],
+      [
+        blockRowCombinations(
+          tf.slice(many, [0, 0], [7, 6]) as tf.Tensor2D,
+          tf.stack([a, b]) as tf.Tensor3D,
+        ),
+        tf.stack([
+          tf.matMul(tf.slice(many, [0, 0], [7, 6]), a),
+          tf.matMul(tf.slice(many, [0, 0], [7, 6]), b),
+        ]),
+      ],
+      // Past the loop's 256 combinations: one product per matrix.
+      [
+        blockRowCombinations(tf.tile(many, [7, 1]) as tf.Tensor2D, tf.stack([a, b]) as tf.Tensor3D),
+        tf.stack([tf.matMul(tf.tile(many, [7, 1]), a), tf.matMul(tf.tile(many, [7, 1]), b)]),
+      ],
       // Rows read from a tensor of another shape: [6, 7, 43] as 6 rows, and as 42 rows.
       [
         rowGramian(perTask),
@@ -84,7 +104,15 @@ describe('row products', () => {
     );
     const wide = tf.ones([33, 4]) as tf.Tensor2D;
     expect(await names(() => rowCombinations(wide, a))).not.toContain('TfjsJdRowCombinations');
-    tf.dispose([a, wide]);
+    const blocks = tf.stack([a, a]) as tf.Tensor3D;
+    expect(await names(() => blockRowCombinations(wide, blocks))).toContain(
+      'TfjsJdRowCombinations',
+    );
+    const widest = tf.ones([257, 4]) as tf.Tensor2D;
+    expect(await names(() => blockRowCombinations(widest, blocks))).not.toContain(
+      'TfjsJdRowCombinations',
+    );
+    tf.dispose([a, wide, blocks, widest]);
     await tf.setBackend('cpu');
   });
 });

@@ -24,7 +24,7 @@ import {
 } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 import { denseBiasPairs, siteWeightGradients, type WeightSite } from '../autogram/weight_sites';
-import { rowGramian, weightedRowSum } from '../tensor_products';
+import { blockRowCombinations, rowGramian, weightedRowSum } from '../tensor_products';
 
 /** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
 interface TaskSite {
@@ -223,17 +223,19 @@ function biasSite(node: RecordedNode, name: string, addition: boolean): TaskSite
 function denseGramian(inputs: tf.Tensor2D, deltas: tf.Tensor, withBias: boolean): tf.Tensor2D {
   const [m, rows, k] = deltas.shape;
   const d = inputs.shape[1];
-  // Row c of task i's block is Δᵢ's column c: Δᵢᵀ, one transpose shared by both forms.
-  const transposed = tf.reshape(tf.transpose(deltas, [0, 2, 1]), [m * k, rows]) as tf.Tensor2D;
   const viaKernel = rows * rows * (d + m * k) + rows * m * m * k;
   const viaRows = d * rows * m * k + m * m * d * k;
   if (viaKernel < viaRows) {
-    // ⟨Δᵢ, KΔⱼ⟩ = ⟨Δᵢᵀ, ΔⱼᵀK⟩ with the symmetric K = AAᵀ.
+    // ⟨Δᵢ, KΔⱼ⟩ with K = AAᵀ: the products KΔⱼ combine the rows of each Δⱼ in place.
     const kernel = rowGramian(inputs);
-    const timesKernel = tf.matMul(transposed, withBias ? tf.add(kernel, 1) : kernel);
-    return rowGramian(transposed, timesKernel, m);
+    const timesDeltas = blockRowCombinations(
+      withBias ? tf.add(kernel, 1) : kernel,
+      deltas as tf.Tensor3D,
+    );
+    return rowGramian(deltas, timesDeltas, m);
   }
   // Task i's row is AᵀΔᵢ; its transpose ΔᵢᵀA holds the same entries, which is all a Gramian sees.
+  const transposed = tf.reshape(tf.transpose(deltas, [0, 2, 1]), [m * k, rows]) as tf.Tensor2D;
   const block = rowGramian(tf.matMul(transposed, inputs), undefined, m);
   return withBias ? (tf.add(block, biasGramian(deltas)) as tf.Tensor2D) : block;
 }

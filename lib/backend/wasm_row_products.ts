@@ -34,7 +34,9 @@ import type { KernelArgs, TensorInfo } from './wasm_kernels';
 export const ROW_GRAMIAN = 'TfjsJdRowGramian';
 /**
  * `C · M` of `coefficients` ([k, m]) and `matrix` read as [m, n] (any shape of m·n entries),
- * shaped `outShape` (an attribute, of k·n entries).
+ * shaped `outShape` (an attribute, of k·n entries). With the attribute `blocks` (default 1),
+ * `matrix` is read as `blocks` matrices [m, n] one after the other, each multiplied by C, and the
+ * output holds the `blocks` products [k, n] in the same order.
  */
 export const ROW_COMBINATIONS = 'TfjsJdRowCombinations';
 
@@ -42,6 +44,7 @@ export const ROW_COMBINATIONS = 'TfjsJdRowCombinations';
 interface Exports {
   gramian: (out: number, a: number, b: number, m: number, n: number, symmetric: number) => void;
   combine: (out: number, rows: number, weights: number, m: number, n: number) => void;
+  combineFour: (out: number, rows: number, weights: number, m: number, n: number) => void;
 }
 
 /** The wasm backend's parts these kernels use (tfjs-backend-wasm 4.x). */
@@ -136,14 +139,25 @@ function register(): void {
         coefficients: TensorInfo;
         matrix: TensorInfo;
       };
-      const { outShape } = args.attrs as unknown as { outShape: number[] };
+      const { outShape, blocks = 1 } = args.attrs as unknown as {
+        outShape: number[];
+        blocks?: number;
+      };
       const backend = args.backend as unknown as WasmBackend;
       const [k, m] = coefficients.shape;
-      const n = tf.util.sizeFromShape(matrix.shape) / m;
+      const n = tf.util.sizeFromShape(matrix.shape) / (m * blocks);
       const out = backend.makeOutput(outShape, 'float32');
       const loops = loopsOf(backend)!;
       const [at, weights, rows] = [out, coefficients, matrix].map((t) => addressOf(backend, t));
-      for (let r = 0; r < k; r++) loops.combine(at + 4 * r * n, rows, weights + 4 * r * m, m, n);
+      for (let block = 0; block < blocks; block++) {
+        const [blockOut, blockRows] = [at + 4 * block * k * n, rows + 4 * block * m * n];
+        let r = 0;
+        for (; r + 4 <= k; r += 4) {
+          loops.combineFour(blockOut + 4 * r * n, blockRows, weights + 4 * r * m, m, n);
+        }
+        for (; r < k; r++)
+          loops.combine(blockOut + 4 * r * n, blockRows, weights + 4 * r * m, m, n);
+      }
       return out;
     },
   });
@@ -163,13 +177,18 @@ function register(): void {
   tf.registerGradient({
     kernelName: ROW_COMBINATIONS,
     inputsToSave: ['coefficients', 'matrix'],
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const [coefficients, matrix] = saved;
       const [k, m] = coefficients.shape;
-      const flatDy = () => tf.reshape(dy as tf.Tensor, [k, -1]);
+      const { blocks = 1 } = attrs as unknown as { blocks?: number };
+      const dyBlocks = () => tf.reshape(dy as tf.Tensor, [blocks, k, -1]);
+      const matrices = () => tf.reshape(matrix, [blocks, m, -1]);
       return {
-        coefficients: () => tf.matMul(flatDy(), tf.reshape(matrix, [m, -1]), false, true),
-        matrix: () => tf.reshape(tf.matMul(coefficients, flatDy(), true, false), matrix.shape),
+        coefficients: () => tf.sum(tf.matMul(dyBlocks(), matrices(), false, true), 0),
+        matrix: () => {
+          const repeated = tf.tile(tf.expandDims(coefficients, 0), [blocks, 1, 1]);
+          return tf.reshape(tf.matMul(repeated, dyBlocks(), true, false), matrix.shape);
+        },
       };
     },
   });
@@ -381,10 +400,128 @@ function combineBody(): number[] {
   ];
 }
 
-/** The module: its two functions over the imported memory of the wasm backend. */
+/**
+ * `combineFour(out, rows, weights, m, n)`: four combinations at once, `out[r, c] = Σᵢ weights[r, i]
+ * · rows[i, c]` for r < 4 (row-major `out` [4, n], `weights` [4, m], `rows` [m, n]). Each vector
+ * read from `rows` serves all four, eight columns per pass (eight vector accumulators), then four,
+ * then the last n mod 4 one at a time: half the loads of four single combinations, which is what
+ * bounds them.
+ */
+function combineFourBody(): number[] {
+  const [out, rows, weights, m, n] = [0, 1, 2, 3, 4];
+  const [stride, at, vectorsEnd, i, p] = [5, 6, 7, 8, 9];
+  const outRows = [10, 11, 12, 13];
+  const weightRows = [14, 15, 16, 17];
+  const weightAt = [18, 19, 20, 21];
+  const accumulators = [22, 23, 24, 25, 26, 27, 28, 29];
+  const loaded = [30, 31];
+  const splats = [32, 33, 34, 35];
+  const sums = [36, 37, 38, 39];
+  const x = 40;
+  const code = new Code();
+  code.get(n).i32Const(2).i32Shl().set(stride);
+  code.get(n).i32Const(-8).i32And().i32Const(2).i32Shl().set(vectorsEnd);
+  outRows.forEach((local, r) => {
+    code.get(out).get(stride).i32Const(r).i32Mul().i32Add().set(local);
+  });
+  weightRows.forEach((local, r) => {
+    code
+      .get(weights)
+      .get(m)
+      .i32Const(4 * r)
+      .i32Mul()
+      .i32Add()
+      .set(local);
+  });
+  /** Sums over i for the columns at `at`, `width` entries of each of the four rows. */
+  const pass = (width: 8 | 4 | 1) => {
+    const vectors = width === 8 ? 2 : width === 4 ? 1 : 0;
+    if (vectors > 0) for (let k = 0; k < 4 * vectors; k++) code.v128Zero().set(accumulators[k]);
+    else for (const sum of sums) code.f32Const(0).set(sum);
+    code.get(rows).get(at).i32Add().set(p);
+    weightAt.forEach((local, r) => code.get(weightRows[r]).set(local));
+    code.i32Const(0).set(i);
+    code.block().loop();
+    {
+      code.get(i).get(m).i32GeS().brIf(1);
+      if (vectors > 0) {
+        for (let v = 0; v < vectors; v++)
+          code
+            .get(p)
+            .v128Load(16 * v)
+            .set(loaded[v]);
+        weightAt.forEach((local, r) => code.get(local).f32Load().f32x4Splat().set(splats[r]));
+        for (let r = 0; r < 4; r++) {
+          for (let v = 0; v < vectors; v++) {
+            const acc = accumulators[r * vectors + v];
+            code.get(acc).get(loaded[v]).get(splats[r]).f32x4Mul().f32x4Add().set(acc);
+          }
+        }
+      } else {
+        code.get(p).f32Load().set(x);
+        weightAt.forEach((local, r) => {
+          code.get(sums[r]).get(x).get(local).f32Load().f32Mul().f32Add().set(sums[r]);
+        });
+      }
+      code.get(p).get(stride).i32Add().set(p);
+      for (const local of weightAt) code.get(local).i32Const(4).i32Add().set(local);
+      code.get(i).i32Const(1).i32Add().set(i).br(0);
+    }
+    code.end().end();
+    for (let r = 0; r < 4; r++) {
+      if (vectors > 0) {
+        for (let v = 0; v < vectors; v++) {
+          code
+            .get(outRows[r])
+            .get(at)
+            .i32Add()
+            .get(accumulators[r * vectors + v])
+            .v128Store(16 * v);
+        }
+      } else {
+        code.get(outRows[r]).get(at).i32Add().get(sums[r]).f32Store();
+      }
+    }
+    code
+      .get(at)
+      .i32Const(4 * width)
+      .i32Add()
+      .set(at);
+  };
+  code.i32Const(0).set(at);
+  code.block().loop();
+  {
+    code.get(at).get(vectorsEnd).i32GeS().brIf(1);
+    pass(8);
+    code.br(0);
+  }
+  code.end().end();
+  code.get(stride).get(at).i32Sub().i32Const(16).i32GeS().if();
+  pass(4);
+  code.end();
+  code.block().loop();
+  {
+    code.get(at).get(stride).i32GeS().brIf(1);
+    pass(1);
+    code.br(0);
+  }
+  code.end().end();
+  code.end();
+  return [
+    ...vector([
+      [17, I32],
+      [14, V128],
+      [5, F32],
+    ]),
+    ...code.bytes,
+  ];
+}
+
+/** The module: its functions over the imported memory of the wasm backend. */
 function assemble(): number[] {
   return moduleOverImportedMemory([
     { name: 'gramian', params: 6, body: gramianBody() },
     { name: 'combine', params: 5, body: combineBody() },
+    { name: 'combineFour', params: 5, body: combineFourBody() },
   ]);
 }

@@ -6,7 +6,10 @@ import {
   wasmRowProductsReady,
 } from '../../lib/backend/wasm_row_products';
 
-/** Shapes [m, n] that exercise every tail of the loops: odd m, n below and off multiples of 16. */
+/**
+ * Shapes [m, n] that exercise every tail of the loops: odd m, n below and off multiples of 16 and
+ * of 8 (the combinations go four at a time, eight columns per pass, then four, then one).
+ */
 const SHAPES: [number, number][] = [
   [1, 1],
   [1, 7],
@@ -22,21 +25,28 @@ function operands(m: number, n: number, seed: number) {
   return {
     a: tf.randomNormal([m, n], 0, 1, 'float32', seed) as tf.Tensor2D,
     b: tf.randomNormal([m, n], 0, 1, 'float32', seed + 1) as tf.Tensor2D,
-    c: tf.randomNormal([3, m], 0, 1, 'float32', seed + 2) as tf.Tensor2D,
+    // Six combinations: one group of four, then two one at a time.
+    c: tf.randomNormal([6, m], 0, 1, 'float32', seed + 2) as tf.Tensor2D,
   };
 }
 
-/** The three products by tfjs's own matMul, on the current backend, as arrays. */
+/**
+ * The products by tfjs's own matMul, on the current backend, as arrays: A·Bᵀ, A·Aᵀ, C·A, and C
+ * times each of A and B.
+ */
 function byMatMul(m: number, n: number, seed: number): number[][] {
   return tf.tidy(() => {
     const { a, b, c } = operands(m, n, seed);
-    return [tf.matMul(a, b, false, true), tf.matMul(a, a, false, true), tf.matMul(c, a)].map((t) =>
-      Array.from(t.dataSync()),
-    );
+    return [
+      tf.matMul(a, b, false, true),
+      tf.matMul(a, a, false, true),
+      tf.matMul(c, a),
+      tf.concat([tf.matMul(c, a), tf.matMul(c, b)]),
+    ].map((t) => Array.from(t.dataSync()));
   });
 }
 
-/** The same three by the kernels. */
+/** The same by the kernels (the last with A and B as two blocks of one matrix). */
 function byKernels(m: number, n: number, seed: number): number[][] {
   return tf.tidy(() => {
     const { a, b, c } = operands(m, n, seed);
@@ -45,7 +55,12 @@ function byKernels(m: number, n: number, seed: number): number[][] {
     return [
       run(ROW_GRAMIAN, { a, b }, { rows: m }),
       run(ROW_GRAMIAN, { a, b: a }, { rows: m }),
-      run(ROW_COMBINATIONS, { coefficients: c, matrix: a }, { outShape: [3, n] }),
+      run(ROW_COMBINATIONS, { coefficients: c, matrix: a }, { outShape: [6, n] }),
+      run(
+        ROW_COMBINATIONS,
+        { coefficients: c, matrix: tf.stack([a, b]) },
+        { outShape: [2, 6, n], blocks: 2 },
+      ),
     ].map((t) => Array.from(t.dataSync()));
   });
 }
@@ -65,7 +80,7 @@ describe('the wasm row-product kernels', () => {
     expect(wasmRowProductsReady()).toBe(false);
   });
 
-  it('compute A·Bᵀ, A·Aᵀ and C·A as the cpu backend does, for every loop tail', async () => {
+  it('compute A·Bᵀ, A·Aᵀ, C·A and C·[A; B] by blocks as the cpu backend does, for every loop tail', async () => {
     const expected = SHAPES.map(([m, n], k) => byMatMul(m, n, 10 * k + 1));
     await tf.setBackend('wasm');
     expect(wasmRowProductsReady()).toBe(true);
@@ -98,17 +113,32 @@ describe('the wasm row-product kernels', () => {
             : tf.matMul(x, y, false, true);
         const combinations = (x: tf.Tensor, y: tf.Tensor) =>
           kernels
-            ? (tf.engine().runKernel(
-                ROW_COMBINATIONS,
-                { coefficients: x, matrix: y },
-                {
-                  outShape: [3, 10],
-                },
-              ) as tf.Tensor)
+            ? (tf
+                .engine()
+                .runKernel(
+                  ROW_COMBINATIONS,
+                  { coefficients: x, matrix: y },
+                  { outShape: [6, 10] },
+                ) as tf.Tensor)
             : tf.matMul(x, y);
+        const blockCombinations = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+          kernels
+            ? (tf
+                .engine()
+                .runKernel(
+                  ROW_COMBINATIONS,
+                  { coefficients: x, matrix: tf.stack([y, z]) },
+                  { outShape: [2, 6, 10], blocks: 2 },
+                ) as tf.Tensor)
+            : tf.stack([tf.matMul(x, y), tf.matMul(x, z)]);
         const weights = tf.randomNormal([3, 3], 0, 1, 'float32', 8);
+        const blockWeights = tf.randomNormal([2, 6, 10], 0, 1, 'float32', 9);
         const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
-          tf.add(tf.sum(tf.mul(gramian(x, y), weights)), tf.sum(tf.square(combinations(z, x))));
+          tf.addN([
+            tf.sum(tf.mul(gramian(x, y), weights)),
+            tf.sum(tf.square(combinations(z, x))),
+            tf.sum(tf.mul(blockCombinations(z, x, y), blockWeights)),
+          ]);
         return tf
           .grads(f)([a, b, c])
           .map((t) => Array.from(t.dataSync()));
