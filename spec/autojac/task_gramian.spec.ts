@@ -6,6 +6,7 @@
  * that path against the Jacobian path.
  */
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { MGDA } from '../../lib/aggregation/mgda';
 import { UPGrad } from '../../lib/aggregation/upgrad';
 import { grad, gradOf, record, disposeGraph, zeroGrad } from '../../lib/autograd';
@@ -144,6 +145,34 @@ describe('taskJacobian: J Jᵀ and wᵀJ of the explicit shared Jacobian, withou
   // Batch 2: (AAᵀ)-form is cheaper; batch 64: explicit rows AᵀΔ are cheaper. Both are closed forms.
   it.each([2, 64])('raw dense layers and biases, batch %i (no explicit rows)', (batch) => {
     expectScenarioMatches(() => rawMlp(batch), 0);
+  });
+
+  it('on wasm too, where the (AAᵀ)-form combines each Δⱼ in place (the row loops)', async () => {
+    await tf.setBackend('wasm');
+    try {
+      // Batch 5: one group of four combinations and one alone.
+      for (const batch of [2, 5, 64]) expectScenarioMatches(() => rawMlp(batch), 0);
+      const s = rawMlp(5);
+      try {
+        const { kernels } = await tf.profile(() => layered(s));
+        // KΔⱼ of the first layer (8 inputs, 6 units) for the three tasks, as three blocks.
+        expect(
+          kernels.some(
+            (k) =>
+              k.name === 'TfjsJdRowCombinations' &&
+              JSON.stringify(k.inputShapes) ===
+                JSON.stringify([
+                  [5, 5],
+                  [3, 5, 6],
+                ]),
+          ),
+        ).toBe(true);
+      } finally {
+        s.dispose();
+      }
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('a bias folds into the block of the kernel it is added to, once per dense layer', () => {
