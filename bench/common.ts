@@ -22,7 +22,7 @@ export interface BenchRow {
  * once V8 has compiled the JavaScript paths it runs (the QP solver's first calls, before that,
  * take several times as long) and the tfjs kernels have their buffers.
  */
-export const STEADY = { warmup: 12, iters: 15 };
+export const STEADY = { warmup: 20, iters: 40 };
 
 /** Options every bench module receives from `bench/run.ts`. */
 export interface BenchOptions {

@@ -165,18 +165,18 @@ export function tapeGradients(
   inputNames: string[],
 ): Record<string, tf.Tensor> {
   const thunks = node.gradient!(dys);
-  return Object.fromEntries(
-    inputNames.map((name) => {
-      const thunk = thunks[name];
-      if (typeof thunk !== 'function') {
-        throw new TfjsJdError(
-          `Cannot differentiate through input '${name}' of kernel ${node.kernelName}: its ` +
-            `gradient function only gives ${Object.keys(thunks).join(', ')}.`,
-        );
-      }
-      return [name, tf.tidy(thunk)];
-    }),
-  );
+  const gradients: Record<string, tf.Tensor> = {};
+  for (const name of inputNames) {
+    const thunk = thunks[name];
+    if (typeof thunk !== 'function') {
+      throw new TfjsJdError(
+        `Cannot differentiate through input '${name}' of kernel ${node.kernelName}: its ` +
+          `gradient function only gives ${Object.keys(thunks).join(', ')}.`,
+      );
+    }
+    gradients[name] = tf.tidy(thunk);
+  }
+  return gradients;
 }
 
 /**

@@ -69,34 +69,36 @@ const FUSED_MATMUL = 'fusedMatMul__op';
 export function planTaskGramian(features: tf.Tensor[], shared: tf.Variable[]): TaskGramianPlan {
   const weightOf = new Map<number, tf.Variable>(shared.map((w) => [w.id, w]));
   const tapeNodes = nodesOnPaths(features, new Set(weightOf.keys())).path.map(({ node }) => node);
-  const nodes = tapeNodes.map(asRecordedNode);
   // Layers reshape a kernel before the fused matmul; a reshape preserves inner products.
   const aliasOf = new Map<number, tf.Variable>();
-  for (const node of nodes) {
+  for (const node of tapeNodes) {
     const input = node.inputs.x;
     if (node.kernelName === 'Reshape' && input !== undefined && weightOf.has(input.id)) {
       aliasOf.set(node.outputs[0].id, weightOf.get(input.id)!);
     }
   }
-  const uses = new Map<tf.Variable, { node: RecordedNode; tape: TapeNode; name: string }[]>();
-  nodes.forEach((node, n) => {
-    if (node.kernelName === 'Reshape' && aliasOf.has(node.outputs[0].id)) return;
-    for (const [name, input] of Object.entries(node.inputs)) {
+  const uses = new Map<tf.Variable, { tape: TapeNode; name: string }[]>();
+  for (const tape of tapeNodes) {
+    if (tape.kernelName === 'Reshape' && aliasOf.has(tape.outputs[0].id)) continue;
+    for (const name in tape.inputs) {
+      const input = tape.inputs[name];
       const weight = weightOf.get(input.id) ?? aliasOf.get(input.id);
-      const use = { node, tape: tapeNodes[n], name };
-      if (weight !== undefined) uses.set(weight, [...(uses.get(weight) ?? []), use]);
+      if (weight === undefined) continue;
+      const list = uses.get(weight);
+      if (list === undefined) uses.set(weight, [{ tape, name }]);
+      else list.push({ tape, name });
     }
-  });
+  }
   const sites: PlannedSite[] = [];
   const explicit: tf.Variable[] = [];
   for (const weight of shared) {
-    const list = uses.get(weight) ?? [];
-    const site = list.length === 1 ? siteFor(list[0].node, list[0].name) : undefined;
-    if (site !== undefined) {
-      sites.push({ ...site, weight, node: list[0].tape, inputName: list[0].name });
-    } else if (list.length > 0) {
-      explicit.push(weight);
-    }
+    const list = uses.get(weight);
+    if (list === undefined) continue;
+    const [{ tape, name }] = list;
+    const site = list.length === 1 ? siteFor(asRecordedNode(tape), name) : undefined;
+    if (site !== undefined)
+      sites.push(Object.assign(site, { weight, node: tape, inputName: name }));
+    else explicit.push(weight);
   }
   return {
     shared,
