@@ -91,7 +91,8 @@ export function blockRowCombinations(
         { outShape: [blocks, k, n], blocks },
       ) as tf.Tensor3D;
   }
-  if (m === 0) return tf.zeros([blocks, k, n]); // see combinations
+  // No matrices, or matrices without rows (see combinations): nothing to sum.
+  if (blocks === 0 || m === 0) return tf.zeros([blocks, k, n]);
   // One product per matrix: tfjs-wasm runs a batched product with a broadcast operand through a
   // scalar loop, several times slower than its 2-D products.
   return tf.tidy(() =>

@@ -90,6 +90,15 @@ describe('row products', () => {
       0, 0, 0, 0, 0,
     ]);
     expect(rowCombinations(tf.ones([2, 3]) as tf.Tensor2D, empty).shape).toEqual([2, 0]);
+    const twoByThree = tf.ones([2, 3]) as tf.Tensor2D;
+    expect(blockRowCombinations(twoByThree, tf.zeros([0, 3, 5]) as tf.Tensor3D).shape).toEqual([
+      0, 2, 5,
+    ]);
+    const noRows = blockRowCombinations(
+      tf.ones([2, 0]) as tf.Tensor2D,
+      tf.zeros([4, 0, 5]) as tf.Tensor3D,
+    );
+    expect(Array.from(noRows.dataSync())).toEqual(new Array(40).fill(0));
     await tf.setBackend('cpu');
   });
 

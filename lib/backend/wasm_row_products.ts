@@ -8,7 +8,9 @@
  * [n, m] matrix made in the same step, so packing costs far more than the product (0.6 ms of the
  * 0.7 ms of an 8 × 16384 Gramian); tfjs's other path, for transposed operands, packs nothing but
  * runs a scalar loop at about 1 ns a multiply-add. These loops read both operands in place, four
- * lanes at a time, 2 × 2 rows per pass for the Gramian.
+ * lanes at a time: 2 × 2 rows per pass for the Gramian, four combinations per pass where there are
+ * several (`KΔⱼ` in the task Gramian's dense blocks, with the `blocks` attribute: one K for every
+ * task's Δⱼ).
  *
  * They are registered as two kernels of the wasm backend (with their gradients) by
  * {@link wasmRowProductsReady}, which says whether the loops can run: WebAssembly SIMD is there,
