@@ -75,21 +75,14 @@ export function blockRowCombinations(
 ): tf.Tensor3D {
   const [blocks, m, n] = matrices.shape;
   const k = coefficients.shape[0];
-  if (
-    coefficients.shape[1] === m &&
-    k <= LOOP_MAX_ROWS.blockCombinations &&
-    coefficients.size > 0 &&
-    matrices.size > 0 &&
-    float32(coefficients, matrices) &&
-    wasmRowProductsReady()
-  ) {
-    return tf
-      .engine()
-      .runKernel(
-        ROW_COMBINATIONS,
-        { coefficients, matrix: matrices },
-        { outShape: [blocks, k, n], blocks },
-      ) as tf.Tensor3D;
+  if (coefficients.shape[1] === m) {
+    const looped = viaCombinationLoop(
+      coefficients,
+      matrices,
+      { outShape: [blocks, k, n], blocks },
+      LOOP_MAX_ROWS.blockCombinations,
+    );
+    if (looped !== undefined) return looped as tf.Tensor3D;
   }
   // No matrices, or matrices without rows (see combinations): nothing to sum.
   if (blocks === 0 || m === 0) return tf.zeros([blocks, k, n]);
@@ -100,21 +93,40 @@ export function blockRowCombinations(
   ) as tf.Tensor3D;
 }
 
+/**
+ * The combinations kernel's result where its loops run (wasm, float32, at most `maxCombinations`
+ * combinations, no empty operand), else undefined.
+ */
+function viaCombinationLoop(
+  coefficients: tf.Tensor2D,
+  matrix: tf.Tensor,
+  attrs: { outShape: number[]; blocks?: number },
+  maxCombinations: number,
+): tf.Tensor | undefined {
+  if (
+    coefficients.shape[0] > maxCombinations ||
+    coefficients.size === 0 ||
+    matrix.size === 0 ||
+    !float32(coefficients, matrix) ||
+    !wasmRowProductsReady()
+  ) {
+    return undefined;
+  }
+  return tf
+    .engine()
+    .runKernel(
+      ROW_COMBINATIONS,
+      { coefficients, matrix },
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor;
+}
+
 /** `coefficients · rows` with `rows` read as [m, rest], shaped `outShape`. */
 function combinations(coefficients: tf.Tensor2D, rows: tf.Tensor, outShape: number[]): tf.Tensor {
-  const [k, m] = coefficients.shape;
-  if (
-    k <= LOOP_MAX_ROWS.combinations &&
-    coefficients.size > 0 &&
-    rows.size > 0 &&
-    float32(coefficients, rows) &&
-    wasmRowProductsReady()
-  ) {
-    // The kernel reads `rows` flat: no reshape kernels around it.
-    return tf
-      .engine()
-      .runKernel(ROW_COMBINATIONS, { coefficients, matrix: rows }, { outShape }) as tf.Tensor;
-  }
+  const m = coefficients.shape[1];
+  // The kernel reads `rows` flat: no reshape kernels around it.
+  const looped = viaCombinationLoop(coefficients, rows, { outShape }, LOOP_MAX_ROWS.combinations);
+  if (looped !== undefined) return looped;
   // tfjs-wasm leaves a product over an empty inner dimension uninitialized: the sum of no rows.
   if (m === 0) return tf.zeros(outShape);
   return tf.tidy(() => reshaped(tf.matMul(coefficients, asRows(rows, m)), outShape));
