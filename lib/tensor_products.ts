@@ -94,6 +94,30 @@ export function blockRowCombinations(
 }
 
 /**
+ * The sums of `t` (rank ≥ 1) over every axis but the last ([..., k] → [k]), as `tf.sum` over the leading axes:
+ * the gradient of a bias from that of the output it is added to. On wasm, the combination loop
+ * with unit weights reads `t` in place, where tfjs's sum over leading axes transposes `t` first.
+ *
+ * @example
+ * ```ts
+ * lastAxisSums(tf.tensor2d([[1, 2], [3, 4], [5, 6]])); // [9, 12]
+ * ```
+ */
+export function lastAxisSums(t: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const k = t.shape[t.rank - 1];
+    const rows = k === 0 ? 0 : t.size / k;
+    const looped = viaCombinationLoop(
+      tf.ones([1, rows]),
+      t,
+      { outShape: [k] },
+      LOOP_MAX_ROWS.combinations,
+    );
+    return (looped ?? tf.sum(reshaped(t, [rows, k]), 0)) as tf.Tensor1D;
+  });
+}
+
+/**
  * The combinations kernel's result where its loops run (wasm, float32, at most `maxCombinations`
  * combinations, no empty operand), else undefined.
  */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {
   blockRowCombinations,
+  lastAxisSums,
   rowCombinations,
   rowGramian,
   weightedRowSum,
@@ -36,6 +37,9 @@ function deviations(seed: number): number[] {
           tf.matMul(tf.slice(many, [0, 0], [7, 6]), b),
         ]),
       ],
+      [lastAxisSums(perTask), tf.sum(perTask, [0, 1])],
+      [lastAxisSums(a), tf.sum(a, 0)],
+      [lastAxisSums(tf.slice(a, [0, 0], [1, 301])), tf.slice(a, [0, 0], [1, 301]).reshape([301])],
       // Past the loop's 256 combinations: one product per matrix.
       [
         blockRowCombinations(tf.tile(many, [7, 1]) as tf.Tensor2D, tf.stack([a, b]) as tf.Tensor3D),

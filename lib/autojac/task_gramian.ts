@@ -24,7 +24,7 @@ import {
 } from '../autogram/gramian_rules';
 import { asRecordedNode, type RecordedNode } from '../autogram/sites';
 import { denseBiasPairs, siteWeightGradients, type WeightSite } from '../autogram/weight_sites';
-import { blockRowCombinations, rowGramian, weightedRowSum } from '../tensor_products';
+import { blockRowCombinations, lastAxisSums, rowGramian, weightedRowSum } from '../tensor_products';
 
 /** How one shared weight's block of the task Gramian is obtained from per-task output gradients. */
 interface TaskSite {
@@ -333,7 +333,14 @@ export function taskJacobian(
         for (const [site, own] of siteRows) {
           gradients.set(site.weight, tf.reshape(weightedSum(own), site.weight.shape));
         }
-        const viaGradient = plan.sites.filter((site) => !siteRows.has(site));
+        // A bias folded into its kernel's block: its gradient is the sum of its output's over
+        // every axis but the last, without the gradient function's transposition on wasm.
+        const viaGradient: PlannedSite[] = [];
+        for (const site of plan.sites) {
+          if (siteRows.has(site)) continue;
+          if (site.bias === true) gradients.set(site.weight, lastAxisSums(seedAt(site.output)));
+          else viaGradient.push(site);
+        }
         for (const [weight, gradient] of siteWeightGradients(viaGradient, seedAt)) {
           gradients.set(weight, gradient);
         }

@@ -155,17 +155,25 @@ describe('taskJacobian: J Jᵀ and wᵀJ of the explicit shared Jacobian, withou
       const s = rawMlp(5);
       try {
         const { kernels } = await tf.profile(() => layered(s));
-        // KΔⱼ of the first layer (8 inputs, 6 units) for the three tasks, as three blocks.
-        expect(
+        const ran = (shapes: number[][]) =>
           kernels.some(
             (k) =>
               k.name === 'TfjsJdRowCombinations' &&
-              JSON.stringify(k.inputShapes) ===
-                JSON.stringify([
-                  [5, 5],
-                  [3, 5, 6],
-                ]),
-          ),
+              JSON.stringify(k.inputShapes) === JSON.stringify(shapes),
+          );
+        // KΔⱼ of the first layer (8 inputs, 6 units) for the three tasks, as three blocks.
+        expect(
+          ran([
+            [5, 5],
+            [3, 5, 6],
+          ]),
+        ).toBe(true);
+        // Its bias's gradient: the column sums of the combined output gradient.
+        expect(
+          ran([
+            [1, 5],
+            [5, 6],
+          ]),
         ).toBe(true);
       } finally {
         s.dispose();
