@@ -86,8 +86,9 @@ export function blockRowCombinations(
   }
   // No matrices, or matrices without rows (see combinations): nothing to sum.
   if (blocks === 0 || m === 0) return tf.zeros([blocks, k, n]);
-  // One product per matrix: tfjs-wasm runs a batched product with a broadcast operand through a
-  // scalar loop, several times slower than its 2-D products.
+  if (tf.getBackend() !== 'wasm') return tf.matMul(coefficients, matrices);
+  // One product per matrix: tfjs-wasm runs a batched product through a scalar loop, several times
+  // slower than its 2-D products.
   return tf.tidy(() =>
     tf.stack(tf.unstack(matrices).map((matrix) => tf.matMul(coefficients, matrix))),
   ) as tf.Tensor3D;

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { transposed } from '../tensor_shapes';
-import { rowGramian } from '../tensor_products';
+import { blockRowCombinations, rowGramian } from '../tensor_products';
 
 /**
  * Gramian contribution of the kernel of a dense layer `y = a·W` (or `a·Wᵀ`): the gradient of row r
@@ -68,8 +68,10 @@ export function biasGramian(outputGrads: tf.Tensor): tf.Tensor2D {
 
 /**
  * The per-row gradients of a bias added on the last axis, `[m, k]`: the output gradient summed
- * over every axis but the row axis and the last one. As a product with ones rather than a sum
- * over the middle axes, which wasm computes by transposing the whole tensor first.
+ * over every axis but the row axis and the last one. As each row's combination with unit weights
+ * (`blockRowCombinations`, a loop on wasm) rather than a sum over the middle axes, which wasm
+ * computes by transposing the whole tensor first, or a batched product, which it runs as a scalar
+ * loop.
  *
  * @param outputGrads [m, ..., k]: gradient of each row's objective with respect to the sum.
  * @example
@@ -83,9 +85,9 @@ export function biasRows(outputGrads: tf.Tensor): tf.Tensor2D {
     const k = rest.length === 0 ? 1 : rest[rest.length - 1];
     const positions = outputGrads.size / (m * k);
     if (positions === 1) return tf.reshape(outputGrads, [m, k]) as tf.Tensor2D;
-    const summed = tf.matMul(
-      tf.ones([m, 1, positions]),
-      tf.reshape(outputGrads, [m, positions, k]),
+    const summed = blockRowCombinations(
+      tf.ones([1, positions]),
+      tf.reshape(outputGrads, [m, positions, k]) as tf.Tensor3D,
     );
     return tf.reshape(summed, [m, k]) as tf.Tensor2D;
   });
