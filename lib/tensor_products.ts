@@ -95,9 +95,10 @@ export function blockRowCombinations(
 }
 
 /**
- * The sums of `t` (rank ≥ 1) over every axis but the last ([..., k] → [k]), as `tf.sum` over the leading axes:
- * the gradient of a bias from that of the output it is added to. On wasm, the combination loop
- * with unit weights reads `t` in place, where tfjs's sum over leading axes transposes `t` first.
+ * The sums of `t` (rank ≥ 1) over every axis but the last ([..., k] → [k]), as `tf.sum` over the
+ * leading axes: the gradient of a bias from that of the output it is added to. On wasm, the
+ * combination loop with unit weights reads `t` in place, where tfjs's sum over leading axes
+ * transposes `t` first.
  *
  * @example
  * ```ts
