@@ -248,6 +248,11 @@ export function makeBatch(
   })) as Batch;
 }
 
+/** Frees the tensors of a {@link Batch}. */
+export function disposeBatch(batch: Batch): void {
+  tf.dispose([batch.images, batch.leftLabels, batch.rightLabels]);
+}
+
 /** Options of {@link buildMultiMnist}. */
 export interface MultiMnistOptions {
   trainPairs: number;

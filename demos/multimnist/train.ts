@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ProgressBar } from '../common/progress';
-import { Batch, makeBatch, MultiMnist, PairSet, seededRandom } from './data';
+import { disposeBatch, makeBatch, MultiMnist, PairSet, seededRandom } from './data';
 import {
   countCorrect,
   createModel,
@@ -78,10 +78,6 @@ export function testAccuracy(
     disposeBatch(batch);
   }
   return [correct[0] / total, correct[1] / total];
-}
-
-function disposeBatch(batch: Batch): void {
-  tf.dispose([batch.images, batch.leftLabels, batch.rightLabels]);
 }
 
 /**
