@@ -26,7 +26,6 @@ import {
   compileModule,
   type WebAssemblyApi,
   moduleOverImportedMemory,
-  vector,
 } from '../wasm/assembler';
 import type { KernelArgs, TensorInfo } from './wasm_kernels';
 
@@ -310,15 +309,11 @@ function gramianBody(): number[] {
     code.get(i).i32Const(2).i32Add().set(i).br(0);
   }
   code.end().end();
-  code.end();
-  return [
-    ...vector([
-      [11, I32],
-      [7, V128],
-      [7, F32],
-    ]),
-    ...code.bytes,
-  ];
+  return code.body([
+    [11, I32],
+    [7, V128],
+    [7, F32],
+  ]);
 }
 
 /**
@@ -391,15 +386,11 @@ function combineBody(): number[] {
     code.get(at).i32Const(4).i32Add().set(at).br(0);
   }
   code.end().end();
-  code.end();
-  return [
-    ...vector([
-      [5, I32],
-      [5, V128],
-      [1, F32],
-    ]),
-    ...code.bytes,
-  ];
+  return code.body([
+    [5, I32],
+    [5, V128],
+    [1, F32],
+  ]);
 }
 
 /**
@@ -508,15 +499,11 @@ function combineFourBody(): number[] {
     code.br(0);
   }
   code.end().end();
-  code.end();
-  return [
-    ...vector([
-      [17, I32],
-      [14, V128],
-      [5, F32],
-    ]),
-    ...code.bytes,
-  ];
+  return code.body([
+    [17, I32],
+    [14, V128],
+    [5, F32],
+  ]);
 }
 
 /** The module: its functions over the imported memory of the wasm backend. */

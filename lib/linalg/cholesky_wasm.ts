@@ -21,7 +21,6 @@ import {
   compileModule,
   type WebAssemblyApi,
   moduleOverImportedMemory,
-  vector,
 } from '../wasm/assembler';
 
 /**
@@ -400,15 +399,11 @@ function blockBody(width: 1 | 4): number[] {
     }
   }
   code.i32Const(-1);
-  code.end();
-  return [
-    ...vector([
-      [11, I32],
-      [14, V128],
-      [32, F64],
-    ]),
-    ...code.bytes,
-  ];
+  return code.body([
+    [11, I32],
+    [14, V128],
+    [32, F64],
+  ]);
 }
 
 /**
@@ -523,13 +518,11 @@ function solveBody(): number[] {
   code.get(t).i32Eqz().if();
   code.get(z).get(z).f64Load().get(base).f64Load().f64Div().f64Store();
   code.end();
-  code.end();
-  const locals = vector([
+  return code.body([
     [7, I32],
     [5, V128],
     [2, F64],
   ]);
-  return [...locals, ...code.bytes];
 }
 
 /**
@@ -563,8 +556,7 @@ function gatherRowsBody(): number[] {
     code.get(i).i32Const(1).i32Add().set(i).br(0);
   }
   code.end().end();
-  code.end();
-  return [...vector([[6, I32]]), ...code.bytes];
+  return code.body([[6, I32]]);
 }
 
 /**
@@ -657,15 +649,11 @@ function addRowsBody(): number[] {
     code.get(t).i32Const(1).i32Add().set(t).br(0);
   }
   code.end().end();
-  code.end();
-  return [
-    ...vector([
-      [8, I32],
-      [4, V128],
-      [4, F64],
-    ]),
-    ...code.bytes,
-  ];
+  return code.body([
+    [8, I32],
+    [4, V128],
+    [4, F64],
+  ]);
 }
 
 /**
@@ -789,15 +777,11 @@ function lowerInverseBody(): number[] {
     code.get(i).i32Const(1).i32Add().set(i).br(0);
   }
   code.end().end();
-  code.end();
-  return [
-    ...vector([
-      [11, I32],
-      [4, V128],
-      [5, F64],
-    ]),
-    ...code.bytes,
-  ];
+  return code.body([
+    [11, I32],
+    [4, V128],
+    [5, F64],
+  ]);
 }
 
 /**
@@ -845,15 +829,11 @@ function gramLowerBody(): number[] {
     }
     code.end().end();
   }
-  code.end();
-  return [
-    ...vector([
-      [11, I32],
-      [4, V128],
-      [4, F64],
-    ]),
-    ...code.bytes,
-  ];
+  return code.body([
+    [11, I32],
+    [4, V128],
+    [4, F64],
+  ]);
 }
 
 /** The module: its functions over an imported memory. */

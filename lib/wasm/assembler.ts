@@ -114,6 +114,14 @@ export const F32 = 0x7d;
 /** Emits instructions; each method is one instruction of the WebAssembly spec, same name. */
 export class Code {
   readonly bytes: number[] = [];
+  /**
+   * Closes the function (`end`) and returns its body as the code section wants it: its locals, as
+   * runs of [count, type] (after the parameters, which are i32), then its instructions.
+   */
+  body(locals: [number, number][]): number[] {
+    this.end();
+    return [...vector(locals), ...this.bytes];
+  }
   private emit(...bytes: number[]): this {
     this.bytes.push(...bytes);
     return this;
